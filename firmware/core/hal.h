@@ -1,0 +1,48 @@
+/* hal.h - what a board provides to the firmware core. One implementation per board
+ * in firmware/boards/<board>/; the core (firmware/core/) never touches hardware. */
+#ifndef TH_HAL_H
+#define TH_HAL_H
+
+#include <stdint.h>
+#include "tinyhil.h"
+
+typedef enum {
+  HAL_COUNTER_CYCLES = 0,       /* CPU cycles (DWT CYCCNT, PMSIS perf counter) */
+  HAL_COUNTER_INSTRUCTIONS = 1, /* retired instructions (QEMU -icount) */
+  HAL_COUNTER_NANOSECONDS = 2   /* host wall-clock nanoseconds (host-sim) */
+} hal_counter_kind;
+
+typedef struct {
+  const char *name;          /* "host-sim", "qemu-m4", "stm32h7", ... */
+  const char *cpu;           /* "Cortex-M4", "x86_64 host", ... */
+  uint32_t clock_hz;         /* 0 when not meaningful */
+  hal_counter_kind counter;
+  const char *counter_unit;  /* "ns (host)", "instructions (QEMU)", "cycles" */
+  int32_t n_cores;           /* cores a kernel may be split over */
+} hal_board_t;
+
+extern const hal_board_t hal_board;
+
+void hal_init(void);
+/* Next received byte 0..255, or -1 when none is pending. Never blocks. */
+int hal_getc(void);
+/* Sends len bytes; returns when they are queued or sent. */
+void hal_write(const uint8_t *buf, uint32_t len);
+/* Monotonic milliseconds, for receive timeouts. */
+uint32_t hal_millis(void);
+/* Called when no byte is pending (sleep until an interrupt, or poll). */
+void hal_idle(void);
+/* The arena: one contiguous region where tensors and scratch live. */
+uint8_t *hal_arena(uint32_t *bytes);
+/* Free-running counter in the board's unit (see hal_board.counter). */
+uint64_t hal_counter(void);
+/* Power-monitor trigger pin: 1 around the measured kernel. No-op where absent. */
+void hal_trigger(int level);
+/* Runs fn(core_id, arg) on n_cores cores and returns when all are done; also gives
+ * the barrier the kernels call between stages. Single-core boards run n_cores == 1 only.
+ * per_core_counter[i] receives core i's counter delta (may equal the total). */
+void hal_parallel(int32_t n_cores, void (*fn)(int32_t core_id, void *arg), void *arg,
+                  uint64_t per_core_counter[]);
+void hal_barrier(void *arg);
+
+#endif /* TH_HAL_H */

@@ -1,0 +1,125 @@
+/* tinyhil.h - the tinyhil kernel library: every kernel, its shapes, its scratch.
+ *
+ * Portable C99, no I/O, no malloc. All semantics are specified in docs/kernels.md;
+ * the TypeScript golden model (src/golden/) is the executable form of that spec.
+ *
+ * Notation: S sequence length, E embedding, P head (projection) size, H heads,
+ * T tile rows (DFT). Activations/weights int8, biases int16, accumulation int32,
+ * rq(x) = clamp(floor(x * mul / 2^div), -128, 127) computed in 64 bits.
+ *
+ * Every kernel takes a th_ctx: the calling core's partition (core_id of n_cores),
+ * a scratch area given by the caller, and a barrier used by multi-stage kernels
+ * when n_cores > 1. Any n_cores in 1..TH_MAX_CORES gives the same bytes.
+ */
+#ifndef TINYHIL_H
+#define TINYHIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TH_VERSION_STRING "0.1.0"
+#define TH_MAX_CORES 8
+#define TH_MAX_INPUTS 10
+#define TH_MAX_RQ 6
+#define TH_MAX_CONSTS 3
+#define TH_MAX_DIM 65535 /* every shape field is 1..TH_MAX_DIM (T: 1..S) */
+
+typedef enum {
+  TH_OK = 0,
+  TH_ERR_ARG = 1,     /* null pointer, unknown kernel id, bad core partition */
+  TH_ERR_SHAPE = 2,   /* a shape field is out of range or a size overflows */
+  TH_ERR_SCRATCH = 3, /* scratch smaller than th_scratch_bytes() */
+  TH_ERR_RQ = 4       /* div outside 0..31 */
+} th_status;
+
+/* Kernel ids: stable numbers, shared with the wire protocol and the TypeScript side. */
+typedef enum {
+  TH_K_LINEAR_QK = 0,  /* I[S,E], W[H*P,E], B[H*P] -> O[H,S,P] int8            rq: 1   */
+  TH_K_LINEAR_V = 1,   /* I[S,E], W[H*P,E], B[H*P] -> O[H,P,S] int8            rq: 1   */
+  TH_K_LINEAR_O = 2,   /* I[S,H*P], W[E,H*P], B[E] -> O[S,E] int8              rq: 1   */
+  TH_K_QK_SOFTMAX = 3, /* Q[H,S,P], K[H,S,P] -> A[S,H,S] uint8 (row s*H+h)     rq: 1   */
+  TH_K_AV = 4,         /* A[S,H,S] uint8, V[H,P,S] -> O[S,H*P] int8            rq: 1   */
+  TH_K_FWSA = 5,       /* I[S,E], W[H,E,E], B[H,E] -> A[H,S,S] uint8           rq: 2   */
+  TH_K_SOFTMAX = 6,    /* X[S,E] int8 -> Y[S,E] uint8 (softmax along E)        rq: 0   */
+  TH_K_MHSA = 7,       /* I,Wq,Bq,Wk,Bk,Wv,Bv,Wo,Bo -> O[S,E] int8             rq: 6   */
+  TH_K_MHSA_FWSA = 8,  /* I,Wf,Bf,Wv,Bv,Wo,Bo -> O[S,E] int8                    rq: 5   */
+  TH_K_MHSA_DFT = 9,   /* as TH_K_MHSA, tile of T query rows                   rq: 6   */
+  TH_K_LAYERNORM = 10, /* X[S,E], gamma[E] int8, beta[E] int16 -> Y[S,E] int8  rq: 1   */
+  TH_K_GELU = 11,      /* X[S,E] -> Y[S,E] int8                       rq: 1, consts: 3 */
+  TH_K_ADD = 12,       /* A[S,E], B[S,E] -> Y[S,E] int8                        rq: 2   */
+  TH_K_COUNT = 13
+} th_kernel_id;
+
+/* How multi-core kernels split work. QK_SOFTMAX and AV honour both; the others
+ * have one natural split (documented per kernel) and ignore this field. */
+typedef enum { TH_SPLIT_HEADS = 0, TH_SPLIT_ROWS = 1 } th_split;
+
+typedef enum { TH_I8 = 0, TH_U8 = 1, TH_I16 = 2 } th_dtype;
+
+typedef struct { int32_t S, E, P, H, T; } th_shape;
+typedef struct { int32_t mul, div; } th_rq;
+
+/* Everything but the tensors. rq[] and consts[] are read up to the kernel's counts. */
+typedef struct {
+  th_shape shape;
+  th_split split;
+  th_rq rq[TH_MAX_RQ];
+  int32_t consts[TH_MAX_CONSTS];
+} th_params;
+
+typedef void (*th_barrier_fn)(void *arg);
+
+typedef struct {
+  int32_t core_id;      /* 0..n_cores-1 */
+  int32_t n_cores;      /* 1..TH_MAX_CORES */
+  void *scratch;        /* shared by all cores of one run; NULL allowed when 0 bytes needed */
+  size_t scratch_bytes;
+  th_barrier_fn barrier; /* called by all cores between stages; may be NULL when n_cores == 1 */
+  void *barrier_arg;
+} th_ctx;
+
+/* Static description of a kernel: names of its arguments as in docs/kernels.md. */
+typedef struct {
+  const char *name;                      /* e.g. "linear_qk" */
+  int32_t n_inputs;
+  const char *input_names[TH_MAX_INPUTS]; /* e.g. "I", "W", "B" */
+  th_dtype input_types[TH_MAX_INPUTS];
+  th_dtype output_type;
+  int32_t n_rq;
+  int32_t n_consts;
+  int32_t uses_T;                        /* 1 when shape.T matters (DFT) */
+} th_kernel_desc;
+
+/* NULL for an unknown id. */
+const th_kernel_desc *th_kernel_get(int32_t id);
+/* -1 when no kernel has that name. */
+int32_t th_kernel_find(const char *name);
+
+/* Checks the shape (and split/T) for this kernel; TH_OK or TH_ERR_SHAPE/TH_ERR_ARG. */
+th_status th_check_params(int32_t id, const th_params *p);
+/* Element counts of each input and of the output (bytes = count * dtype size).
+ * Returns TH_ERR_SHAPE when a size would not fit in size_t / 2^31. */
+th_status th_kernel_sizes(int32_t id, const th_shape *s, size_t in_counts[TH_MAX_INPUTS],
+                          size_t *out_count);
+/* Scratch bytes a run of this kernel needs with n_cores cores (0 for most kernels). */
+size_t th_scratch_bytes(int32_t id, const th_shape *s, int32_t n_cores);
+/* Multiply-accumulates of one run as the reference counts them (see docs/kernels.md). */
+uint64_t th_kernel_macs(int32_t id, const th_shape *s);
+
+/* Runs the calling core's slice of kernel `id`. Every core of a run calls this
+ * with the same arguments but its own ctx->core_id. Checks params, rq and scratch
+ * before touching memory. */
+th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs[],
+                        void *output, const th_ctx *ctx);
+
+/* Helpers shared by kernels and tests. */
+static inline size_t th_dtype_size(th_dtype t) { return t == TH_I16 ? 2u : 1u; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TINYHIL_H */
