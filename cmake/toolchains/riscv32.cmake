@@ -1,0 +1,25 @@
+# riscv32.cmake - RV32IMC bare metal with Debian's gcc-riscv64-unknown-elf + picolibc (qemu-rv32).
+# Code is compiled for rv32imc; the link uses the rv32imac multilib (Debian ships no rv32imc
+# picolibc), which only adds A to the ELF attributes: our code never uses atomics.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR riscv32)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+
+find_program(TH_RV_GCC riscv64-unknown-elf-gcc)
+if(NOT TH_RV_GCC)
+  message(FATAL_ERROR "riscv64-unknown-elf-gcc not found: apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
+endif()
+get_filename_component(_th_bin ${TH_RV_GCC} DIRECTORY)
+set(CMAKE_C_COMPILER ${_th_bin}/riscv64-unknown-elf-gcc)
+set(CMAKE_ASM_COMPILER ${_th_bin}/riscv64-unknown-elf-gcc)
+set(CMAKE_OBJCOPY ${_th_bin}/riscv64-unknown-elf-objcopy CACHE FILEPATH "objcopy")
+set(CMAKE_SIZE ${_th_bin}/riscv64-unknown-elf-size CACHE FILEPATH "size")
+
+set(_th_rv "-march=rv32imc_zicsr -mabi=ilp32 -mcmodel=medany --specs=picolibc.specs")
+set(CMAKE_C_FLAGS_INIT "${_th_rv} -ffunction-sections -fdata-sections -fno-common")
+set(CMAKE_ASM_FLAGS_INIT "${_th_rv}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs -nostartfiles -Wl,--gc-sections")
+
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

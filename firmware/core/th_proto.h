@@ -1,0 +1,62 @@
+/* th_proto.h - the link protocol's constants (docs/protocol.md), the one C table.
+ * src/protocol/constants.ts mirrors it; test/proto-constants.test.ts checks they agree. */
+#ifndef TH_PROTO_H
+#define TH_PROTO_H
+
+#define TH_PROTO_VERSION 1
+
+/* Frame layout: type (1), seq (2), payload, CRC-32 (4), all little-endian. */
+#define TH_PROTO_HEADER_BYTES 3
+#define TH_PROTO_CRC_BYTES 4
+#define TH_PROTO_FRAME_OVERHEAD 7 /* header + CRC: the smallest valid frame */
+#define TH_PROTO_DEFAULT_MAX_FRAME 256 /* decoded bytes, until HELLO negotiates */
+#define TH_PROTO_MIN_MAX_FRAME 256 /* HELLO may not ask for less */
+#define TH_PROTO_BOOT_SEQ 0
+#define TH_PROTO_MAX_SEQ 65535
+#define TH_PROTO_REPLY_BIT 0x80 /* reply type = request type | 0x80 */
+
+/* Message types. */
+#define TH_MSG_HELLO 0x01
+#define TH_MSG_WRITE 0x02
+#define TH_MSG_READ 0x03
+#define TH_MSG_CRC 0x04
+#define TH_MSG_RUN 0x05
+#define TH_MSG_COUNTERS 0x06
+#define TH_MSG_RESET 0x07
+#define TH_MSG_BOOT 0xC0
+#define TH_MSG_ERROR 0xFF
+
+/* ERROR reply codes. */
+#define TH_PERR_BAD_CRC 1
+#define TH_PERR_UNKNOWN_TYPE 2
+#define TH_PERR_BAD_LENGTH 3
+#define TH_PERR_OUT_OF_ARENA 4
+#define TH_PERR_BAD_KERNEL 5
+#define TH_PERR_BAD_SHAPE 6
+#define TH_PERR_SCRATCH 7
+#define TH_PERR_BAD_RQ 8
+#define TH_PERR_TOO_LARGE 9
+#define TH_PERR_OVERLAP 10
+#define TH_PERR_BAD_CORES 11
+#define TH_PERR_BAD_ALIGN 12
+
+/* Counter kinds in HELLO (same numbers as hal_counter_kind). */
+#define TH_PROTO_COUNTER_CYCLES 0
+#define TH_PROTO_COUNTER_INSTRUCTIONS 1
+#define TH_PROTO_COUNTER_NANOSECONDS 2
+
+/* Payload sizes. */
+#define TH_PROTO_HELLO_REQ_BYTES 4   /* u32 host_max_frame */
+#define TH_PROTO_HELLO_FIXED_BYTES 16 /* reply up to the strings */
+#define TH_PROTO_REGION_REQ_BYTES 8  /* READ, CRC: u32 offset, u32 length */
+#define TH_PROTO_WRITE_HDR_BYTES 4   /* u32 offset, then the data */
+#define TH_PROTO_RUN_FIXED_BYTES 88  /* RUN request before the input offsets */
+#define TH_PROTO_RUN_TAIL_BYTES 12   /* output offset, scratch offset, scratch bytes */
+#define TH_PROTO_RUN_REPLY_FIXED_BYTES 24 /* RUN reply before the per-core counters */
+#define TH_PROTO_ERROR_FIXED_BYTES 8 /* ERROR reply before the message */
+#define TH_PROTO_MAX_STRING 63       /* longest HELLO string the board sends */
+
+#define TH_PROTO_SPLIT_HEADS 0
+#define TH_PROTO_SPLIT_ROWS 1
+
+#endif /* TH_PROTO_H */

@@ -1,0 +1,14 @@
+/* th_add.c - kernel 12 `add`: residual add Y = clamp(rq0'(A) + rq1'(B)) with no clamp before the sum. */
+#include "th_internal.h"
+
+void th_add(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+  const int8_t *A = (const int8_t *)in[0], *B = (const int8_t *)in[1];
+  int8_t *Y = (int8_t *)out;
+  const th_rq ra = p->rq[0], rb = p->rq[1];
+  const size_t E = (size_t)p->shape.E;
+  th_range r = th_partition(p->shape.S, ctx);
+  size_t i, end = (size_t)r.stop * E;
+  for (i = (size_t)r.start * E; i < end; i++)
+    Y[i] = th_clamp_i8(th_floor_shift((int64_t)A[i] * ra.mul, ra.div) +
+                       th_floor_shift((int64_t)B[i] * rb.mul, rb.div));
+}

@@ -1,0 +1,29 @@
+/* th_fwsa.c - kernel 5 `fwsa`: fused-weight attention, per head I*_h = rq0(I.W_h^T + B_h), A_h = isoftmax(rq1(I*_h.I^T)). */
+#include "th_internal.h"
+
+void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
+                  int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1) {
+  uint8_t *Ah = A + (size_t)h * S * S;
+  int32_t s, i;
+  th_mm_i8(I, (size_t)E, W + (size_t)h * E * E, (size_t)E, S, E, E, B + (size_t)h * E, rq0, istar,
+           E, 1);
+  /* Scores of 4 rows at a time, softmaxed in place while in cache. */
+  for (s = 0; s < S; s += 4) {
+    int32_t n = S - s < 4 ? S - s : 4;
+    uint8_t *row = Ah + (size_t)s * S;
+    th_mm_i8(istar + (size_t)s * E, (size_t)E, I, (size_t)E, n, S, E, NULL, rq1, (int8_t *)row,
+             S, 1);
+    for (i = 0; i < n; i++) th_isoftmax_row((const int8_t *)(row + (size_t)i * S), row + (size_t)i * S, S);
+  }
+}
+
+void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+  const th_shape *sh = &p->shape;
+  /* Scratch: one I*_h of S*E bytes per core, at core_id*S*E. */
+  int8_t *istar = (int8_t *)ctx->scratch + (size_t)ctx->core_id * sh->S * sh->E;
+  th_range r = th_partition(sh->H, ctx);
+  int32_t h;
+  for (h = r.start; h < r.stop; h++)
+    th_fwsa_head((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
+                 (uint8_t *)out, istar, sh->S, sh->E, h, p->rq[0], p->rq[1]);
+}

@@ -1,0 +1,21 @@
+/* th_linear_qk.c - kernel 0 `linear_qk`: O[H,S,P] = rq(I . W_h^T + B_h), head-major. */
+#include "th_internal.h"
+
+void th_linear_qk_units(const int8_t *I, const int8_t *W, const int16_t *B, int8_t *O,
+                        int32_t S, int32_t E, int32_t P, th_rq rq, int32_t u0, int32_t u1) {
+  /* A unit range may span heads: one contraction per run of rows within a head. */
+  while (u0 < u1) {
+    int32_t h = u0 / S, s0 = u0 % S;
+    int32_t n = (u1 - u0 < S - s0) ? u1 - u0 : S - s0;
+    th_mm_i8(I + (size_t)s0 * E, (size_t)E, W + (size_t)h * P * E, (size_t)E, n, P, E,
+             B + (size_t)h * P, rq, O + ((size_t)h * S + s0) * P, P, 1);
+    u0 += n;
+  }
+}
+
+void th_linear_qk(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+  const th_shape *sh = &p->shape;
+  th_range r = th_partition(sh->H * sh->S, ctx);
+  th_linear_qk_units((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
+                     (int8_t *)out, sh->S, sh->E, sh->P, p->rq[0], r.start, r.stop);
+}

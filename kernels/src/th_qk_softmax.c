@@ -1,0 +1,38 @@
+/* th_qk_softmax.c - kernel 3 `qk_softmax` (M1): A[s,h,:] = isoftmax(rq(Q_h[s] . K_h^T)), rows interleaved [S,H,S]. */
+#include "th_internal.h"
+
+/* Rows are done 4 at a time (the contraction tile height) so each score row is
+ * softmaxed while still in cache. Scores are written as int8 into the uint8 row
+ * and the softmax runs in place: no scratch. */
+void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_rs, int32_t S,
+                        int32_t P, int32_t h, th_rq rq, int32_t s0, int32_t s1) {
+  const int8_t *Kh = K + (size_t)h * S * P;
+  int32_t s, i;
+  for (s = s0; s < s1; s += 4) {
+    int32_t n = s1 - s < 4 ? s1 - s : 4;
+    uint8_t *row = A + (size_t)(s - s0) * a_rs;
+    th_mm_i8(Q + ((size_t)h * S + s) * P, (size_t)P, Kh, (size_t)P, n, S, P, NULL, rq,
+             (int8_t *)row, (ptrdiff_t)a_rs, 1);
+    for (i = 0; i < n; i++) th_isoftmax_row((const int8_t *)(row + i * a_rs), row + i * a_rs, S);
+  }
+}
+
+void th_qk_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+  const th_shape *sh = &p->shape;
+  const int8_t *Q = (const int8_t *)in[0], *K = (const int8_t *)in[1];
+  uint8_t *A = (uint8_t *)out;
+  const int32_t S = sh->S, P = sh->P, H = sh->H;
+  const size_t a_rs = (size_t)H * S;
+  int32_t h;
+  if (p->split == TH_SPLIT_ROWS) {
+    th_range r = th_partition(S, ctx);
+    if (r.stop > r.start)
+      for (h = 0; h < H; h++)
+        th_qk_softmax_rows(Q, K, A + ((size_t)r.start * H + h) * S, a_rs, S, P, h, p->rq[0],
+                           r.start, r.stop);
+  } else {
+    th_range r = th_partition(H, ctx);
+    for (h = r.start; h < r.stop; h++)
+      th_qk_softmax_rows(Q, K, A + (size_t)h * S, a_rs, S, P, h, p->rq[0], 0, S);
+  }
+}

@@ -1,0 +1,47 @@
+// hostBoard.ts - the "host" board: kernels run in-process through the native addon,
+// counter = wall-clock nanoseconds of the run (labelled as such, never cycles).
+import * as os from 'os';
+import type { Board, BoardInfo, RunRequest, RunResult } from '../board/types';
+import { kernels, kernelSizes, native, runAsync, scratchBytes } from '../native';
+
+export class HostBoard implements Board {
+  readonly info: BoardInfo;
+
+  constructor() {
+    this.info = {
+      name: 'host',
+      cpu: `${os.cpus()[0]?.model ?? 'unknown'} (${os.arch()})`,
+      clockHz: 0,
+      counterKind: 'nanoseconds',
+      counterUnit: 'ns (host)',
+      arenaBytes: 0,
+      maxFrame: 0,
+      nCores: native().maxCores,
+      protocolVersion: 0,
+      firmwareVersion: native().version,
+      kernels: kernels().map((k) => ({ id: k.id, name: k.name })),
+    };
+  }
+
+  async run(req: RunRequest): Promise<RunResult> {
+    const cores = req.cores ?? 1;
+    const repeat = Math.max(1, req.repeat ?? 1);
+    let output: Buffer | undefined;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < repeat; i++) output = await runAsync(req);
+    const ns = Number(process.hrtime.bigint() - t0) / repeat;
+    const sizes = kernelSizes(req.kernel, req.shape);
+    const scratch = scratchBytes(req.kernel, req.shape, cores);
+    return {
+      output: output!,
+      counter: Math.round(ns),
+      perCore: new Array(cores).fill(Math.round(ns)),
+      counterKind: 'nanoseconds',
+      counterUnit: 'ns (host)',
+      scratchBytes: scratch,
+      arenaPeak: sizes.inputs.reduce((a, b) => a + b, 0) + sizes.output + scratch,
+    };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,42 @@
+// table.ts - the sweep table users read: test, S/E/P/H, cores, bit-exact, counter + unit,
+// MACs, MAC per count, arena peak.
+import type { PointResult } from './sweep';
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function fmtRatio(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '-';
+  return x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(3);
+}
+
+export function perCountLabel(unit: string | undefined): string {
+  if (!unit) return 'MAC/count';
+  if (unit.startsWith('ns')) return 'MAC/ns';
+  if (unit.startsWith('instructions')) return 'MAC/instr';
+  if (unit.startsWith('cycles')) return 'MAC/cycle';
+  return `MAC/${unit}`;
+}
+
+export function formatTable(results: PointResult[]): string {
+  const unit = results.find((r) => r.counterUnit)?.counterUnit;
+  const header = ['test', 'kernel', 'S', 'E', 'P', 'H', 'T', 'cores', 'bit-exact', `counter [${unit ?? '-'}]`, 'MACs', perCountLabel(unit), 'arena peak [B]'];
+  const rows = results.map((r) => {
+    const s = r.point.shape;
+    return [
+      r.point.test, r.point.kernel, String(s.S), String(s.E), String(s.P), String(s.H),
+      r.point.kernel === 'mhsa_dft' ? String(s.T) : '-', String(r.point.cores),
+      r.error ? '✗ error' : r.bitExact ? '✓' : '✗',
+      r.counter !== undefined ? fmtInt(r.counter) : '-', fmtInt(r.macs), fmtRatio(r.macPerCount),
+      r.arenaPeak !== undefined ? fmtInt(r.arenaPeak) : '-',
+    ];
+  });
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const right = (i: number): boolean => i >= 2 && i !== 8;
+  const line = (cells: string[]): string => cells.map((c, i) => (right(i) ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
+  const out = [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const failed = results.filter((r) => !r.bitExact);
+  out.push('');
+  out.push(`${results.length - failed.length} of ${results.length} points bit-exact`);
+  for (const r of failed) out.push(`  ✗ ${r.point.test} (${r.point.kernel}) S=${r.point.shape.S} E=${r.point.shape.E} P=${r.point.shape.P} H=${r.point.shape.H}: ${r.error ?? r.mismatch}`);
+  return out.join('\n');
+}

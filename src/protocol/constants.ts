@@ -1,0 +1,71 @@
+// Protocol constants, mirror of firmware/core/th_proto.h (test/proto-constants.test.ts proves they agree).
+
+export const PROTO_VERSION = 1;
+/** Largest decoded frame before HELLO negotiates one (header + payload + CRC). */
+export const DEFAULT_MAX_FRAME = 256;
+/** type (1) + seq (2). */
+export const HEADER_BYTES = 3;
+export const CRC_BYTES = 4;
+/** Header + CRC: the smallest valid frame. */
+export const FRAME_OVERHEAD = HEADER_BYTES + CRC_BYTES;
+/** Reply type = request type | REPLY_BIT. */
+export const REPLY_BIT = 0x80;
+/** Seq of the BOOT frame; requests use 1..MAX_SEQ. */
+export const BOOT_SEQ = 0;
+export const MAX_SEQ = 65535;
+
+export const MsgType = {
+  HELLO: 0x01,
+  WRITE: 0x02,
+  READ: 0x03,
+  CRC: 0x04,
+  RUN: 0x05,
+  COUNTERS: 0x06,
+  RESET: 0x07,
+  BOOT: 0xc0,
+  ERROR: 0xff,
+} as const;
+export type MsgTypeName = keyof typeof MsgType;
+
+export const ErrorCode = {
+  BAD_CRC: 1,
+  UNKNOWN_TYPE: 2,
+  BAD_LENGTH: 3,
+  OUT_OF_ARENA: 4,
+  BAD_KERNEL: 5,
+  BAD_SHAPE: 6,
+  SCRATCH: 7,
+  BAD_RQ: 8,
+  TOO_LARGE: 9,
+  OVERLAP: 10,
+  BAD_CORES: 11,
+} as const;
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+/** Counter kinds as HELLO carries them (hal_counter_kind). */
+export const CounterKindCode = {
+  CYCLES: 0,
+  INSTRUCTIONS: 1,
+  NANOSECONDS: 2,
+} as const;
+
+/** RUN request limits (tinyhil.h). */
+export const MAX_CORES = 8;
+export const MAX_INPUTS = 10;
+export const MAX_RQ = 6;
+export const MAX_CONSTS = 3;
+
+export const SPLIT_HEADS = 0;
+export const SPLIT_ROWS = 1;
+
+/** Name of a message type (request, reply or unsolicited), for messages. */
+export function msgTypeName(type: number): string {
+  for (const [name, v] of Object.entries(MsgType)) if (v === type) return name;
+  for (const [name, v] of Object.entries(MsgType)) if ((v | REPLY_BIT) === type) return `${name}_REPLY`;
+  return `0x${type.toString(16).padStart(2, '0')}`;
+}
+
+export function errorCodeName(code: number): string {
+  for (const [name, v] of Object.entries(ErrorCode)) if (v === code) return name;
+  return `ERROR_${code}`;
+}

@@ -1,0 +1,326 @@
+// Frames (type, seq, payload, CRC-32, COBS + 0x00 on the wire) and the typed messages of docs/protocol.md.
+
+import { cobsEncode } from './cobs';
+import { crc32 } from './crc32';
+import { CRC_BYTES, HEADER_BYTES, MAX_CONSTS, MAX_RQ } from './constants';
+import { BoardError, ProtocolError } from './errors';
+
+export interface Frame {
+  type: number;
+  seq: number;
+  payload: Uint8Array;
+}
+
+/** Decoded frame bytes: header, payload, CRC. */
+export function buildFrame(type: number, seq: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES + payload.length + CRC_BYTES);
+  const dv = new DataView(out.buffer);
+  out[0] = type;
+  dv.setUint16(1, seq, true);
+  out.set(payload, HEADER_BYTES);
+  dv.setUint32(HEADER_BYTES + payload.length, crc32(out.subarray(0, HEADER_BYTES + payload.length)), true);
+  return out;
+}
+
+/** Wire bytes of a frame: COBS-encoded, then one 0x00. */
+export function encodeFrame(type: number, seq: number, payload?: Uint8Array): Uint8Array {
+  const enc = cobsEncode(buildFrame(type, seq, payload));
+  const out = new Uint8Array(enc.length + 1);
+  out.set(enc);
+  return out;
+}
+
+export type ParsedFrame = { ok: true; frame: Frame } | { ok: false; reason: 'short' | 'crc'; seq?: number };
+
+/** Checks a decoded frame's length and CRC. */
+export function parseFrame(dec: Uint8Array): ParsedFrame {
+  if (dec.length < HEADER_BYTES + CRC_BYTES) {
+    return dec.length >= HEADER_BYTES ? { ok: false, reason: 'short', seq: dec[1] | (dec[2] << 8) } : { ok: false, reason: 'short' };
+  }
+  const body = dec.length - CRC_BYTES;
+  const dv = new DataView(dec.buffer, dec.byteOffset, dec.byteLength);
+  const seq = dv.getUint16(1, true);
+  if (dv.getUint32(body, true) !== crc32(dec.subarray(0, body))) return { ok: false, reason: 'crc', seq };
+  return { ok: true, frame: { type: dec[0], seq, payload: dec.slice(HEADER_BYTES, body) } };
+}
+
+/** Little-endian reader that names what was truncated. */
+export class Reader {
+  private dv: DataView;
+  pos = 0;
+  constructor(
+    private buf: Uint8Array,
+    private what: string,
+  ) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  private need(n: number, field: string): void {
+    if (this.pos + n > this.buf.length) {
+      throw new ProtocolError(`${this.what} truncated at ${field}: needs ${this.pos + n} bytes, has ${this.buf.length}`);
+    }
+  }
+  u8(field: string): number {
+    this.need(1, field);
+    return this.dv.getUint8(this.pos++);
+  }
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.dv.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.dv.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  u64(field: string): number {
+    this.need(8, field);
+    const v = this.dv.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return Number(v);
+  }
+  bytes(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const v = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  str(field: string): string {
+    const n = this.u8(`${field} length`);
+    return Buffer.from(this.bytes(n, field)).toString('latin1');
+  }
+  get rest(): number {
+    return this.buf.length - this.pos;
+  }
+}
+
+/** Little-endian writer with a fixed size. */
+export class Writer {
+  readonly buf: Uint8Array;
+  private dv: DataView;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.dv = new DataView(this.buf.buffer);
+  }
+  u8(v: number): this {
+    this.dv.setUint8(this.pos++, v);
+    return this;
+  }
+  u16(v: number): this {
+    this.dv.setUint16(this.pos, v, true);
+    this.pos += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.dv.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+    return this;
+  }
+  i32(v: number): this {
+    this.dv.setInt32(this.pos, v | 0, true);
+    this.pos += 4;
+    return this;
+  }
+  u64(v: number): this {
+    this.dv.setBigUint64(this.pos, BigInt(v), true);
+    this.pos += 8;
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+  str(s: string): this {
+    const b = Buffer.from(s, 'latin1');
+    if (b.length > 255) throw new RangeError(`string "${s.slice(0, 20)}…" is ${b.length} bytes, max 255`);
+    return this.u8(b.length).bytes(b);
+  }
+}
+
+// ---- HELLO ----
+
+export interface HelloInfo {
+  protocolVersion: number;
+  counterKind: number;
+  nCores: number;
+  maxFrame: number;
+  arenaBytes: number;
+  clockHz: number;
+  board: string;
+  cpu: string;
+  counterUnit: string;
+  firmwareVersion: string;
+  kernels: { id: number; name: string }[];
+}
+
+export function helloRequest(hostMaxFrame: number): Uint8Array {
+  return new Writer(4).u32(hostMaxFrame).buf;
+}
+
+export function parseHello(payload: Uint8Array, what = 'HELLO reply'): HelloInfo {
+  const r = new Reader(payload, what);
+  const protocolVersion = r.u8('protocol version');
+  const counterKind = r.u8('counter kind');
+  const nCores = r.u8('n_cores');
+  const nKernels = r.u8('n_kernels');
+  const maxFrame = r.u32('max_frame');
+  const arenaBytes = r.u32('arena_bytes');
+  const clockHz = r.u32('clock_hz');
+  const board = r.str('board name');
+  const cpu = r.str('cpu');
+  const counterUnit = r.str('counter unit');
+  const firmwareVersion = r.str('firmware version');
+  const kernels: { id: number; name: string }[] = [];
+  for (let i = 0; i < nKernels; i++) kernels.push({ id: r.u8(`kernel ${i} id`), name: r.str(`kernel ${i} name`) });
+  return { protocolVersion, counterKind, nCores, maxFrame, arenaBytes, clockHz, board, cpu, counterUnit, firmwareVersion, kernels };
+}
+
+/** HELLO reply payload (the fake boards in tests and the protocol docs use it). */
+export function buildHello(h: HelloInfo): Uint8Array {
+  const strs = [h.board, h.cpu, h.counterUnit, h.firmwareVersion];
+  let size = 16 + strs.reduce((n, s) => n + 1 + Buffer.byteLength(s, 'latin1'), 0);
+  size += h.kernels.reduce((n, k) => n + 2 + Buffer.byteLength(k.name, 'latin1'), 0);
+  const w = new Writer(size)
+    .u8(h.protocolVersion)
+    .u8(h.counterKind)
+    .u8(h.nCores)
+    .u8(h.kernels.length)
+    .u32(h.maxFrame)
+    .u32(h.arenaBytes)
+    .u32(h.clockHz);
+  for (const s of strs) w.str(s);
+  for (const k of h.kernels) w.u8(k.id).str(k.name);
+  return w.buf;
+}
+
+// ---- WRITE / READ / CRC ----
+
+export function writeRequest(offset: number, data: Uint8Array): Uint8Array {
+  return new Writer(4 + data.length).u32(offset).bytes(data).buf;
+}
+
+export function parseWriteReply(payload: Uint8Array): { offset: number; length: number } {
+  const r = new Reader(payload, 'WRITE reply');
+  return { offset: r.u32('offset'), length: r.u32('length') };
+}
+
+/** READ and CRC requests share this payload. */
+export function regionRequest(offset: number, length: number): Uint8Array {
+  return new Writer(8).u32(offset).u32(length).buf;
+}
+
+export function parseCrcReply(payload: Uint8Array): number {
+  return new Reader(payload, 'CRC reply').u32('crc');
+}
+
+// ---- RUN ----
+
+export interface RunParams {
+  kernelId: number;
+  nCores: number;
+  split: number;
+  shape: { S: number; E: number; P: number; H: number; T?: number };
+  rq: Array<[number, number]>;
+  consts: number[];
+  repeat: number;
+  inputOffsets: number[];
+  outputOffset: number;
+  scratchOffset: number;
+  scratchBytes: number;
+}
+
+export function runRequest(p: RunParams): Uint8Array {
+  if (p.rq.length > MAX_RQ) throw new RangeError(`rq has ${p.rq.length} pairs, max ${MAX_RQ}`);
+  if (p.consts.length > MAX_CONSTS) throw new RangeError(`consts has ${p.consts.length} values, max ${MAX_CONSTS}`);
+  const n = p.inputOffsets.length;
+  const w = new Writer(4 + 5 * 4 + MAX_RQ * 8 + MAX_CONSTS * 4 + 4 + n * 4 + 12);
+  w.u8(p.kernelId).u8(p.nCores).u8(p.split).u8(n);
+  const s = p.shape;
+  w.u32(s.S).u32(s.E).u32(s.P).u32(s.H).u32(s.T ?? 0);
+  for (let i = 0; i < MAX_RQ; i++) {
+    const [mul, div] = p.rq[i] ?? [0, 0];
+    w.i32(mul).i32(div);
+  }
+  for (let i = 0; i < MAX_CONSTS; i++) w.i32(p.consts[i] ?? 0);
+  w.u32(p.repeat);
+  for (const off of p.inputOffsets) w.u32(off);
+  w.u32(p.outputOffset).u32(p.scratchOffset).u32(p.scratchBytes);
+  return w.buf;
+}
+
+/** Decodes a RUN request (used by fake boards in tests). */
+export function parseRunRequest(payload: Uint8Array): RunParams {
+  const r = new Reader(payload, 'RUN request');
+  const kernelId = r.u8('kernel id');
+  const nCores = r.u8('n_cores');
+  const split = r.u8('split');
+  const n = r.u8('n_inputs');
+  const shape = { S: r.u32('S'), E: r.u32('E'), P: r.u32('P'), H: r.u32('H'), T: r.u32('T') };
+  const rq: Array<[number, number]> = [];
+  const i32 = (f: string) => r.u32(f) | 0;
+  for (let i = 0; i < MAX_RQ; i++) rq.push([i32(`rq${i} mul`), i32(`rq${i} div`)]);
+  const consts: number[] = [];
+  for (let i = 0; i < MAX_CONSTS; i++) consts.push(i32(`const ${i}`));
+  const repeat = r.u32('repeat');
+  const inputOffsets: number[] = [];
+  for (let i = 0; i < n; i++) inputOffsets.push(r.u32(`input ${i} offset`));
+  const outputOffset = r.u32('output offset');
+  const scratchOffset = r.u32('scratch offset');
+  const scratchBytes = r.u32('scratch bytes');
+  if (r.rest !== 0) throw new ProtocolError(`RUN request has ${r.rest} trailing bytes`);
+  return { kernelId, nCores, split, shape, rq, consts, repeat, inputOffsets, outputOffset, scratchOffset, scratchBytes };
+}
+
+export interface RunReply {
+  status: number;
+  nCores: number;
+  repeat: number;
+  /** One run (total / repeat). */
+  counter: number;
+  outputBytes: number;
+  outputCrc: number;
+  perCore: number[];
+}
+
+export function parseRunReply(payload: Uint8Array, what = 'RUN reply'): RunReply {
+  const r = new Reader(payload, what);
+  const status = r.u8('th_status');
+  const nCores = r.u8('n_cores');
+  r.u16('reserved');
+  const repeat = r.u32('repeat');
+  const counter = r.u64('counter');
+  const outputBytes = r.u32('output bytes');
+  const outputCrc = r.u32('output crc');
+  const perCore: number[] = [];
+  for (let i = 0; i < nCores; i++) perCore.push(r.u64(`core ${i} counter`));
+  if (r.rest !== 0) throw new ProtocolError(`${what} has ${r.rest} trailing bytes`);
+  return { status, nCores, repeat, counter, outputBytes, outputCrc, perCore };
+}
+
+export function buildRunReply(r: RunReply): Uint8Array {
+  const w = new Writer(24 + 8 * r.perCore.length);
+  w.u8(r.status).u8(r.perCore.length).u16(0).u32(r.repeat).u64(r.counter).u32(r.outputBytes).u32(r.outputCrc);
+  for (const c of r.perCore) w.u64(c);
+  return w.buf;
+}
+
+// ---- ERROR ----
+
+export function parseError(payload: Uint8Array): BoardError {
+  const r = new Reader(payload, 'ERROR reply');
+  const code = r.u8('code');
+  const requestType = r.u8('request type');
+  r.u16('reserved');
+  const detail = r.u32('detail');
+  const text = Buffer.from(r.bytes(r.rest, 'message')).toString('latin1');
+  return new BoardError(code, requestType, detail, text);
+}
+
+export function buildError(code: number, requestType: number, detail: number, text: string): Uint8Array {
+  const t = Buffer.from(text, 'latin1');
+  return new Writer(8 + t.length).u8(code).u8(requestType).u16(0).u32(detail).bytes(t).buf;
+}
