@@ -85,10 +85,10 @@ th_params ParamsArg(int32_t id, const Napi::Value &v) {
   uint32_t nc = cv.IsArray() ? cv.As<Napi::Array>().Length() : 0;
   if ((int32_t)nc != d->n_consts) throw Napi::RangeError::New(v.Env(), std::string("Expected params.consts to hold ") + std::to_string(d->n_consts) + " integers for " + d->name + " but received " + std::to_string(nc));
   for (uint32_t i = 0; i < nc; i++) p.consts[i] = cv.As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value();
-  th_status st = th_check_params(id, &p);
-  if (st != TH_OK) throw Napi::RangeError::New(v.Env(), std::string("Invalid params for ") + d->name + ": " + StatusName(st) + " (S=" + std::to_string(p.shape.S) + " E=" + std::to_string(p.shape.E) + " P=" + std::to_string(p.shape.P) + " H=" + std::to_string(p.shape.H) + " T=" + std::to_string(p.shape.T) + ")");
   for (int32_t i = 0; i < d->n_rq; i++)
     if (p.rq[i].div < 0 || p.rq[i].div > 31) throw Napi::RangeError::New(v.Env(), "Expected params.rq[" + std::to_string(i) + "] div in 0..31 but received " + std::to_string(p.rq[i].div));
+  th_status st = th_check_params(id, &p);
+  if (st != TH_OK) throw Napi::RangeError::New(v.Env(), std::string("Invalid params for ") + d->name + ": " + StatusName(st) + " (S=" + std::to_string(p.shape.S) + " E=" + std::to_string(p.shape.E) + " P=" + std::to_string(p.shape.P) + " H=" + std::to_string(p.shape.H) + " T=" + std::to_string(p.shape.T) + ")");
   return p;
 }
 

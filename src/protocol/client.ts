@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Transport } from '../transport/types';
 import { CobsDecoder } from './cobs';
 import { crc32 } from './crc32';
-import { DEFAULT_MAX_FRAME, ErrorCode, FRAME_OVERHEAD, MAX_SEQ, MsgType, REPLY_BIT, msgTypeName } from './constants';
+import { DEFAULT_MAX_FRAME, ErrorCode, MIN_MAX_FRAME, FRAME_OVERHEAD, MAX_SEQ, MsgType, WRITE_HDR_BYTES, REPLY_BIT, msgTypeName } from './constants';
 import { BoardError, BoardResetError, LinkClosedError, LinkTimeoutError, ProtocolError, VerifyError } from './errors';
 import {
   Frame,
@@ -36,6 +36,8 @@ export interface ClientOptions {
   backoffMs?: number;
   /** Largest frame the host offers in HELLO (default 4096). */
   hostMaxFrame?: number;
+  /** Largest WRITE/READ data per frame, below what the frame allows (lossy links: shorter frames survive). */
+  maxChunk?: number;
 }
 
 export interface ClientStats {
@@ -85,10 +87,12 @@ export class ProtocolClient extends EventEmitter {
       retries: opts.retries ?? 5,
       backoffMs: opts.backoffMs ?? 10,
       hostMaxFrame: opts.hostMaxFrame ?? 4096,
+      maxChunk: opts.maxChunk ?? Infinity,
     };
-    if (this.opts.hostMaxFrame < FRAME_OVERHEAD + 9) {
-      throw new RangeError(`hostMaxFrame ${this.opts.hostMaxFrame} is below the minimum ${FRAME_OVERHEAD + 9}`);
+    if (!(this.opts.hostMaxFrame >= MIN_MAX_FRAME)) {
+      throw new RangeError(`hostMaxFrame ${this.opts.hostMaxFrame} is below the protocol minimum ${MIN_MAX_FRAME}`);
     }
+    if (!(this.opts.maxChunk >= 1)) throw new RangeError(`maxChunk ${this.opts.maxChunk} must be at least 1`);
     // Accept anything up to what we offer; the board never sends more than the negotiated size.
     this.decoder = new CobsDecoder(
       Math.max(this.opts.hostMaxFrame, DEFAULT_MAX_FRAME),
@@ -259,7 +263,7 @@ export class ProtocolClient extends EventEmitter {
       try {
         const f = await this.request(MsgType.HELLO, helloRequest(this.opts.hostMaxFrame));
         const info = parseHello(f.payload);
-        if (info.maxFrame < FRAME_OVERHEAD + 9 || info.maxFrame > this.opts.hostMaxFrame) {
+        if (info.maxFrame < MIN_MAX_FRAME || info.maxFrame > this.opts.hostMaxFrame) {
           throw new ProtocolError(`board negotiated max frame ${info.maxFrame}, host offered ${this.opts.hostMaxFrame}`);
         }
         this.maxFrame = info.maxFrame;
@@ -272,7 +276,7 @@ export class ProtocolClient extends EventEmitter {
 
   /** Writes bytes at offset in frames of the negotiated size, then checks the CRC of the whole region. */
   async write(offset: number, data: Uint8Array, verify = true): Promise<void> {
-    const chunk = this.maxFrame - FRAME_OVERHEAD - 4;
+    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD - WRITE_HDR_BYTES, this.opts.maxChunk);
     for (let at = 0; at < data.length; at += chunk) {
       const part = data.subarray(at, Math.min(at + chunk, data.length));
       const f = await this.request(MsgType.WRITE, writeRequest(offset + at, part));
@@ -295,7 +299,7 @@ export class ProtocolClient extends EventEmitter {
   /** Reads len bytes at offset in frames of the negotiated size (each frame CRC-checked). */
   async read(offset: number, len: number): Promise<Uint8Array> {
     const out = new Uint8Array(len);
-    const chunk = this.maxFrame - FRAME_OVERHEAD;
+    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD, this.opts.maxChunk);
     for (let at = 0; at < len; at += chunk) {
       const n = Math.min(chunk, len - at);
       const f = await this.request(MsgType.READ, regionRequest(offset + at, n));

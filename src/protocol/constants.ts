@@ -3,6 +3,8 @@
 export const PROTO_VERSION = 1;
 /** Largest decoded frame before HELLO negotiates one (header + payload + CRC). */
 export const DEFAULT_MAX_FRAME = 256;
+/** HELLO may not offer less than this. */
+export const MIN_MAX_FRAME = 256;
 /** type (1) + seq (2). */
 export const HEADER_BYTES = 3;
 export const CRC_BYTES = 4;
@@ -39,6 +41,7 @@ export const ErrorCode = {
   TOO_LARGE: 9,
   OVERLAP: 10,
   BAD_CORES: 11,
+  BAD_ALIGN: 12,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -48,6 +51,18 @@ export const CounterKindCode = {
   INSTRUCTIONS: 1,
   NANOSECONDS: 2,
 } as const;
+
+/** Payload sizes (bytes). */
+export const HELLO_REQ_BYTES = 4;
+export const HELLO_FIXED_BYTES = 16;
+export const REGION_REQ_BYTES = 8;
+export const WRITE_HDR_BYTES = 4;
+export const RUN_FIXED_BYTES = 88;
+export const RUN_TAIL_BYTES = 12;
+export const RUN_REPLY_FIXED_BYTES = 24;
+export const ERROR_FIXED_BYTES = 8;
+/** Longest HELLO string a board sends. */
+export const MAX_STRING = 63;
 
 /** RUN request limits (tinyhil.h). */
 export const MAX_CORES = 8;

@@ -1,0 +1,107 @@
+/* hal_virt.c - HAL for QEMU `virt` riscv32: NS16550A UART0 polled, minstret as the counter
+ * (exact retired instructions under -icount shift=0), CLINT mtime for milliseconds. */
+#include <stdint.h>
+
+#include "hal.h"
+
+#define REG8(a) (*(volatile uint8_t *)(uintptr_t)(a))
+#define REG32(a) (*(volatile uint32_t *)(uintptr_t)(a))
+
+/* QEMU hw/riscv/virt.c memory map: UART0 (ns16550a, register shift 0) at 0x10000000 on PLIC
+ * source 10; CLINT at 0x02000000 with mtime at +0xBFF8 ticking at 10 MHz; PLIC at 0x0C000000. */
+#define UART_BASE 0x10000000u
+#define UART_RBR REG8(UART_BASE + 0) /* PC16550D datasheet, table 2: register map */
+#define UART_THR REG8(UART_BASE + 0)
+#define UART_IER REG8(UART_BASE + 1)
+#define UART_FCR REG8(UART_BASE + 2)
+#define UART_LCR REG8(UART_BASE + 3)
+#define UART_LSR REG8(UART_BASE + 5)
+#define LSR_DR 0x01u
+#define LSR_THRE 0x20u
+#define UART_IRQ 10u
+#define MTIME_LO REG32(0x0200BFF8u)
+#define MTIME_HI REG32(0x0200BFFCu)
+#define MTIME_HZ 10000000u
+/* RISC-V PLIC spec 1.0: priority[src] at +4*src, enables of context 0 (hart 0 M-mode) at
+ * +0x2000, threshold at +0x200000, claim/complete at +0x200004. */
+#define PLIC_PRIORITY(s) REG32(0x0C000000u + 4u * (s))
+#define PLIC_ENABLE0 REG32(0x0C002000u)
+#define PLIC_THRESHOLD0 REG32(0x0C200000u)
+#define PLIC_CLAIM0 REG32(0x0C200004u)
+#define MIE_MEIE (1u << 11)
+
+static int initialised;
+
+void hal_init(void) {
+  if (initialised) return;
+  initialised = 1;
+  UART_LCR = 0x03; /* 8N1 (QEMU ignores the line rate) */
+  UART_FCR = 0x07; /* FIFOs on and cleared, RX trigger at 1 byte */
+  UART_IER = 0x01; /* received-data interrupt: only used to end WFI in hal_idle */
+  PLIC_PRIORITY(UART_IRQ) = 1;
+  PLIC_ENABLE0 = 1u << UART_IRQ;
+  PLIC_THRESHOLD0 = 0;
+  /* mie.MEIE on, mstatus.MIE stays off: a pending interrupt ends WFI (privileged spec 3.3.3)
+   * but is never taken, so no trap handler runs. */
+  __asm volatile("csrs mie, %0" ::"r"(MIE_MEIE));
+}
+
+int hal_getc(void) {
+  if (!(UART_LSR & LSR_DR)) return -1;
+  return UART_RBR;
+}
+
+void hal_write(const uint8_t *buf, uint32_t len) {
+  for (uint32_t i = 0; i < len; i++) {
+    while (!(UART_LSR & LSR_THRE)) {
+    }
+    UART_THR = buf[i];
+  }
+}
+
+static uint64_t mtime(void) {
+  uint32_t hi, lo;
+  do {
+    hi = MTIME_HI;
+    lo = MTIME_LO;
+  } while (hi != MTIME_HI);
+  return ((uint64_t)hi << 32) | lo;
+}
+
+uint32_t hal_millis(void) { return (uint32_t)(mtime() / (MTIME_HZ / 1000u)); }
+
+void hal_idle(void) {
+  if (UART_LSR & LSR_DR) return;
+  __asm volatile("wfi");
+  /* Acknowledge at the PLIC so the next WFI sleeps again; the source re-pends while data waits. */
+  uint32_t id = PLIC_CLAIM0;
+  if (id) PLIC_CLAIM0 = id;
+}
+
+extern uint8_t __arena_start[], __arena_end[];
+uint8_t *hal_arena(uint32_t *bytes) {
+  if (bytes) *bytes = (uint32_t)(__arena_end - __arena_start);
+  return __arena_start;
+}
+
+/* minstret/minstreth (privileged spec 3.1.11); re-read the high half to catch a carry. */
+uint64_t hal_counter(void) {
+  uint32_t hi, lo, hi2;
+  do {
+    __asm volatile("csrr %0, minstreth" : "=r"(hi));
+    __asm volatile("csrr %0, minstret" : "=r"(lo));
+    __asm volatile("csrr %0, minstreth" : "=r"(hi2));
+  } while (hi != hi2);
+  return ((uint64_t)hi << 32) | lo;
+}
+
+void hal_trigger(int level) { (void)level; /* no power monitor on an emulated board */ }
+
+const hal_board_t hal_board = {
+    .name = "qemu-rv32",
+    .cpu = "RV32IMC (QEMU virt)",
+    .clock_hz = 0, /* no modelled clock: the counter counts instructions */
+    .counter = HAL_COUNTER_INSTRUCTIONS,
+    .counter_unit = "instructions (QEMU)",
+    .n_cores = 1,
+};

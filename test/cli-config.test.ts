@@ -1,0 +1,64 @@
+// Config parsing: the reference keys work as they are; every bad input gets an error naming file and field.
+import t from 'tap';
+import { parseConfig, ConfigError } from '../src/harness/config';
+
+const base = (extra: string): string => `cores: 2\nseed: 7\nS: [4]\nE: [8]\nP: [2]\nH: [1]\n${extra}`;
+
+t.test('the reference harness keys map onto tinyhil kernels', async (t) => {
+  const cfg = parseConfig(base(`testToRun: [projQK, m1, m2, fwa, pulp, mhsa]
+projQK:
+  kernelName: linearQK_4x2_H
+  appFolder: ./Application/GAP9LinProjQK
+  inputGen: generateInputsQKV
+  templateGen: generateTemplateQKV
+  goldenKernel: linearProjectionQK
+  platform: gvsoc
+m1: { kernelName: matmulSoftmax_4x2_S, goldenKernel: matmulSoftmaxM1 }
+m2: { kernelName: matmul_4x2_H, goldenKernel: matmulM2 }
+fwa: { kernelName: matmulSoftmax_FWA_v3_H, goldenKernel: matmulSoftmaxFWA }
+pulp: { kernelName: pulp_nn_linear_i8_i8_i8, goldenKernel: matmulM2PULPNN }
+mhsa: { kernelName: None, templateGen: generateTemplateMHSA, goldenKernel: None, platform: gvsoc }
+`), 'c.yml');
+  t.same(cfg.tests.map((x) => [x.name, x.kernel, x.split]), [
+    ['projQK', 'linear_qk', 'heads'], ['m1', 'qk_softmax', 'rows'], ['m2', 'av', 'heads'],
+    ['fwa', 'fwsa', 'heads'], ['pulp', 'av', 'heads'], ['mhsa', 'mhsa', 'heads'],
+  ]);
+  t.equal(cfg.cores, 2);
+  t.equal(cfg.seed, 7);
+  t.ok(cfg.notices.includes('projQK: appFolder, templateGen not needed by tinyhil (one firmware, tensors streamed); ignored'));
+  t.ok(cfg.notices.includes('projQK: platform gvsoc (the GAP9 simulator) is not available in tinyhil; the test runs on the board given by --board'));
+  t.ok(cfg.notices.some((n) => n.startsWith('pulp: pulp-nn\'s generic linear kernel is not part of tinyhil')));
+});
+
+t.test('tinyhil keys: kernel, rq, T, split', async (t) => {
+  const cfg = parseConfig(base(`testToRun: [d]\nd: { kernel: mhsa_dft, T: [2, 4], rq: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]] }\n`), 'c.yml');
+  t.same(cfg.tests[0], { name: 'd', kernel: 'mhsa_dft', split: 'heads', T: [2, 4], rq: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]] });
+});
+
+const bad: Array<[string, string, string]> = [
+  ['missing S', 'E: [8]\nP: [2]\nH: [1]\ntestToRun: [a]\na: { kernel: add }\n', 'bad.yml: S: missing'],
+  ['bad YAML', 'S: [4\nE: 8\n', 'bad.yml: line 2:1:'],
+  ['not a mapping', '- 1\n- 2\n', 'bad.yml: top level: expected a YAML mapping with cores, seed, S, E, P, H, testToRun'],
+  ['zero S', base('testToRun: [a]\na: { kernel: add }\n').replace('S: [4]', 'S: [0]'), 'bad.yml: S[0]: expected an integer in 1..65535 but found 0'],
+  ['float E', base('testToRun: [a]\na: { kernel: add }\n').replace('E: [8]', 'E: 2.5'), 'bad.yml: E: expected an integer in 1..65535 but found 2.5'],
+  ['cores 9', base('testToRun: [a]\na: { kernel: add }\n').replace('cores: 2', 'cores: 9'), 'bad.yml: cores: expected an integer in 1..8 but found 9'],
+  ['unknown kernelName', base('testToRun: [a]\na: { kernelName: linearXYZ }\n'), 'bad.yml: a.kernelName: unknown kernel "linearXYZ"; known: '],
+  ['unknown tinyhil kernel', base('testToRun: [a]\na: { kernel: conv2d }\n'), 'bad.yml: a.kernel: unknown kernel "conv2d"; tinyhil kernels: '],
+  ['test without block', base('testToRun: [a]\n'), 'bad.yml: testToRun[0]: test "a" has no block of its own'],
+  ['unknown test key', base('testToRun: [a]\na: { kernel: add, tile: 3 }\n'), 'bad.yml: a.tile: unknown key'],
+  ['bad div', base('testToRun: [a]\na: { kernel: linear_qk, rq: [[385, 40]] }\n'), 'bad.yml: a.rq[0]: div must be in 0..31 but found 40'],
+  ['bad split', base('testToRun: [a]\na: { kernel: av, split: diagonal }\n'), 'bad.yml: a.split: expected heads or rows but found "diagonal"'],
+  ['empty testToRun', base('testToRun: []\n'), 'bad.yml: testToRun: expected a non-empty list of test names'],
+];
+for (const [what, text, msg] of bad) {
+  t.test(`error: ${what}`, async (t) => {
+    let err: unknown;
+    try {
+      parseConfig(text, 'bad.yml');
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof ConfigError, 'throws a ConfigError');
+    t.equal((err as Error).message.slice(0, msg.length), msg);
+  });
+}
