@@ -1,6 +1,7 @@
 # riscv32.cmake - RV32IMC bare metal with Debian's gcc-riscv64-unknown-elf + picolibc (qemu-rv32).
-# Code is compiled for rv32imc; the link uses the rv32imac multilib (Debian ships no rv32imc
-# picolibc), which only adds A to the ELF attributes: our code never uses atomics.
+# Code is compiled for rv32imc_zicsr (CSR access needs the Zicsr suffix with binutils 2.40); the
+# link says plain rv32imc, because GCC 12's multilib matching misses on the suffix and would
+# fall back to the rv64 libraries; rv32imc maps to Debian's rv32im picolibc/libgcc multilib.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR riscv32)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
@@ -18,7 +19,8 @@ set(CMAKE_SIZE ${_th_bin}/riscv64-unknown-elf-size CACHE FILEPATH "size")
 set(_th_rv "-march=rv32imc_zicsr -mabi=ilp32 -mcmodel=medany --specs=picolibc.specs")
 set(CMAKE_C_FLAGS_INIT "${_th_rv} -ffunction-sections -fdata-sections -fno-common")
 set(CMAKE_ASM_FLAGS_INIT "${_th_rv}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-march=rv32imac_zicsr -mabi=ilp32 --specs=picolibc.specs -nostartfiles -Wl,--gc-sections")
+# picolibc.specs comes with the C flags, which CMake also passes at link time.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-march=rv32imc -mabi=ilp32 -nostartfiles -Wl,--gc-sections -Wl,--no-warn-rwx-segments")
 
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)

@@ -74,7 +74,7 @@ export function makeResult(a: {
 }
 
 const PREFIXES: Array<[number, string]> = [
-  [1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n'], [1e-12, 'p'], [1e-15, 'f'],
+  [1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n'], [1e-12, 'p'], [1e-15, 'f'],
 ];
 
 /** Formats a value with an SI prefix picked so the mantissa is >= 1: formatSI(2.06e-12, 'J') = "2.06 pJ". */
@@ -93,7 +93,6 @@ export const toPicoJ = (j: number): number => j * 1e12;
 export function formatEnergyResult(r: EnergyResult): string {
   const parts = [`${formatSI(r.perInferenceJ, 'J')}/inf`];
   if (r.perMacJ !== null) parts.push(`${formatSI(r.perMacJ, 'J')}/MAC`);
-  parts.push(`${formatSI(r.avgPowerW, 'W')} over ${formatSI(r.windowS, 's')}`);
-  if (r.samples > 0) parts.push(`(${r.samples} samples)`);
+  parts.push(`${formatSI(r.avgPowerW, 'W')} over ${formatSI(r.windowS, 's')}${r.samples > 0 ? ` (${r.samples} samples)` : ''}`);
   return `${parts.join(', ')}${r.estimate ? ' ESTIMATE' : ''} [${r.source}]`;
 }

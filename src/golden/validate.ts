@@ -16,6 +16,7 @@ export interface GoldenParams extends Shape {
 
 export const DTYPE_WORD: Record<DType, string> = { i8: 'int8', u8: 'uint8', i16: 'int16' };
 const DTYPE_CLASS: Record<DType, string> = { i8: 'Int8Array', u8: 'Uint8Array', i16: 'Int16Array' };
+const DTYPE_CTOR = { i8: Int8Array, u8: Uint8Array, i16: Int16Array };
 
 function isDim(v: unknown, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max;
@@ -83,8 +84,8 @@ export function checkInputs(k: KernelInfo, p: Shape, inputs: readonly Tensor[]):
     const t: unknown = inputs[i];
     const cls = DTYPE_CLASS[spec.dtype];
     const actual = t === null || t === undefined ? String(t) : (t as object).constructor?.name ?? typeof t;
-    if (actual !== cls) {
-      throw new Error(`Expected input ${spec.name} of ${k.name} to be an ${cls} (${DTYPE_WORD[spec.dtype]}) but received ${actual}`);
+    if (!(t instanceof DTYPE_CTOR[spec.dtype])) { // a Buffer is a Uint8Array and passes as u8
+      throw new Error(`Expected input ${spec.name} of ${k.name} to be ${cls.startsWith('U') ? 'a' : 'an'} ${cls} (${DTYPE_WORD[spec.dtype]}) but received ${actual}`);
     }
     const want = count(spec.dims(p));
     const got = (t as Tensor).length;

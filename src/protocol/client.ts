@@ -142,7 +142,9 @@ export class ProtocolClient extends EventEmitter {
       info = undefined;
     }
     const pend = this.pending;
-    if (pend && !pend.fail) {
+    // A pending HELLO survives: the reply can only come from the new board (the old one
+    // would have answered before its BOOT), and a lost request is resent as usual.
+    if (pend && !pend.fail && pend.type !== MsgType.HELLO) {
       pend.fail = new BoardResetError(msgTypeName(pend.type));
       pend.notify?.();
     }
@@ -229,6 +231,7 @@ export class ProtocolClient extends EventEmitter {
           this.stats.resends++;
           await this.transport.write(Uint8Array.of(0));
         }
+        this.emit('send', type, seq, attempt);
         await this.transport.write(wire);
         const e = await this.next(p, timeoutMs);
         if (e.kind === 'timeout') this.stats.timeouts++;

@@ -16,6 +16,8 @@
 #define UART_FCR REG8(UART_BASE + 2)
 #define UART_LCR REG8(UART_BASE + 3)
 #define UART_LSR REG8(UART_BASE + 5)
+#define UART_DLL REG8(UART_BASE + 0) /* with LCR.DLAB = 1 */
+#define UART_DLM REG8(UART_BASE + 1)
 #define LSR_DR 0x01u
 #define LSR_THRE 0x20u
 #define UART_IRQ 10u
@@ -35,8 +37,15 @@ static int initialised;
 void hal_init(void) {
   if (initialised) return;
   initialised = 1;
-  UART_LCR = 0x03; /* 8N1 (QEMU ignores the line rate) */
-  UART_FCR = 0x07; /* FIFOs on and cleared, RX trigger at 1 byte */
+  /* Divisor 1: QEMU does not pace bytes by the line rate, but times the RX FIFO's character
+   * timeout with it, and that timeout is what wakes us for the last bytes of a frame. */
+  UART_LCR = 0x80; /* DLAB: divisor latch */
+  UART_DLL = 1;
+  UART_DLM = 0;
+  UART_LCR = 0x03; /* 8N1 */
+  /* FIFOs on and cleared, RX trigger at 14 bytes: QEMU offers the pty up to the trigger level
+   * per read, so a trigger of 1 would move one byte per main-loop turn. */
+  UART_FCR = 0xC7;
   UART_IER = 0x01; /* received-data interrupt: only used to end WFI in hal_idle */
   PLIC_PRIORITY(UART_IRQ) = 1;
   PLIC_ENABLE0 = 1u << UART_IRQ;

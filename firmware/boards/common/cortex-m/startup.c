@@ -58,7 +58,14 @@ __attribute__((section(".isr_vector"), used)) const th_vector th_vectors[16 + 32
     IRQ24_Handler, IRQ25_Handler, IRQ26_Handler, IRQ27_Handler, IRQ28_Handler, IRQ29_Handler,
     IRQ30_Handler, IRQ31_Handler};
 
-void Reset_Handler(void) {
+/* Sets SP itself, so a debugger that loads the ELF and jumps to the entry point (gdb `load`)
+ * starts as cleanly as a hardware reset, which takes SP from vector 0. */
+__attribute__((naked)) void Reset_Handler(void) {
+  __asm volatile("ldr r0, =_estack\n\tmov sp, r0\n\tb th_reset_c\n\t.ltorg");
+}
+
+__attribute__((used, noreturn)) void th_reset_c(void);
+void th_reset_c(void) {
   /* FPU first (B3.2.20): the compiler may use VFP registers anywhere after this. */
   SCB_CPACR |= 0xFu << 20;
   th_dsb();

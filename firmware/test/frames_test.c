@@ -1,0 +1,588 @@
+/* frames_test.c - drives the firmware core with good and malformed frames over the fake HAL
+ * and checks the exact reply (type, seq, error code, detail) and the arena guards. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_hal.h"
+#include "th_cobs.h"
+#include "th_crc32.h"
+#include "th_fw.h"
+#include "th_proto.h"
+
+#define ARENA 4096u
+
+static int passed, failed;
+static const char *test_name = "";
+
+static void check(int ok, const char *fmt, ...) {
+  va_list ap;
+  if (ok) { passed++; return; }
+  failed++;
+  fprintf(stderr, "FAIL [%s] ", test_name);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* ---- wire helpers ---- */
+
+typedef struct { uint8_t *p; uint32_t n; } vec;
+static void vsink(const uint8_t *p, uint32_t n, void *arg) {
+  vec *v = (vec *)arg;
+  memcpy(v->p + v->n, p, n);
+  v->n += n;
+}
+
+static uint8_t fbuf[70000];
+/* Decoded frame bytes (header, payload, CRC); crc_xor != 0 corrupts the CRC. */
+static uint32_t build(uint8_t *dst, uint8_t type, uint16_t seq, const uint8_t *pl, uint32_t n,
+                      uint32_t crc_xor) {
+  uint32_t crc;
+  dst[0] = type;
+  dst[1] = (uint8_t)seq;
+  dst[2] = (uint8_t)(seq >> 8);
+  if (n) memcpy(dst + 3, pl, n);
+  crc = th_crc32(0, dst, 3 + n) ^ crc_xor;
+  dst[3 + n] = (uint8_t)crc;
+  dst[4 + n] = (uint8_t)(crc >> 8);
+  dst[5 + n] = (uint8_t)(crc >> 16);
+  dst[6 + n] = (uint8_t)(crc >> 24);
+  return n + 7;
+}
+/* COBS + delimiter of raw decoded bytes. */
+static uint32_t encode(uint8_t *dst, const uint8_t *src, uint32_t n) {
+  vec v;
+  v.p = dst;
+  v.n = 0;
+  th_cobs_encode(src, n, vsink, &v);
+  return v.n;
+}
+static uint8_t wire[80000];
+static uint32_t wire_frame(uint8_t type, uint16_t seq, const uint8_t *pl, uint32_t n, uint32_t crc_xor) {
+  uint32_t m = build(fbuf, type, seq, pl, n, crc_xor);
+  return encode(wire, fbuf, m);
+}
+
+typedef struct {
+  int ok_crc;
+  uint8_t type;
+  uint16_t seq;
+  uint8_t pl[8192];
+  uint32_t n;
+} reply;
+
+static reply replies[16];
+static int n_replies;
+static uint8_t dbuf[8192];
+
+/* Decodes everything the core wrote since the last call into replies[]. */
+static void collect(void) {
+  th_cobs_dec d;
+  uint32_t n, i;
+  const uint8_t *o = fake_output(&n);
+  n_replies = 0;
+  th_cobs_dec_init(&d, dbuf, sizeof dbuf, sizeof dbuf);
+  for (i = 0; i < n; i++) {
+    th_cobs_event ev = th_cobs_dec_byte(&d, o[i]);
+    if (ev == TH_COBS_MORE) continue;
+    if (ev == TH_COBS_FRAME && d.len == 0) { th_cobs_dec_reset(&d); continue; }
+    if (ev == TH_COBS_FRAME && d.len >= 7 && n_replies < 16) {
+      reply *r = &replies[n_replies++];
+      uint32_t crc = (uint32_t)dbuf[d.len - 4] | ((uint32_t)dbuf[d.len - 3] << 8) |
+                     ((uint32_t)dbuf[d.len - 2] << 16) | ((uint32_t)dbuf[d.len - 1] << 24);
+      r->ok_crc = crc == th_crc32(0, dbuf, d.len - 4);
+      r->type = dbuf[0];
+      r->seq = (uint16_t)(dbuf[1] | (dbuf[2] << 8));
+      r->n = d.len - 7;
+      memcpy(r->pl, dbuf + 3, r->n);
+    } else {
+      check(0, "board sent an undecodable frame (event %d, %u bytes)", (int)ev, (unsigned)d.len);
+    }
+    th_cobs_dec_reset(&d);
+  }
+  check(d.len == 0 && d.left == 0, "board output ends mid-frame");
+  fake_take();
+}
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t le64(const uint8_t *p) { return le32(p) | ((uint64_t)le32(p + 4) << 32); }
+static void w32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+/* Feeds wire bytes, polls, expects exactly `want` replies. */
+static void feed_poll(const uint8_t *w, uint32_t n, int want) {
+  fake_feed(w, n);
+  th_fw_poll();
+  collect();
+  check(n_replies == want, "expected %d replies, got %d", want, n_replies);
+}
+
+/* One request, one reply; returns the reply (replies[0]). */
+static reply *req(uint8_t type, uint16_t seq, const uint8_t *pl, uint32_t n) {
+  uint32_t m = wire_frame(type, seq, pl, n, 0);
+  feed_poll(wire, m, 1);
+  return &replies[0];
+}
+
+static void expect_ok(reply *r, uint8_t type, uint16_t seq) {
+  check(r->ok_crc, "reply CRC bad");
+  check(r->seq == seq, "reply seq %u, want %u", r->seq, seq);
+  check(r->type == (type | 0x80), "reply type 0x%02x, want 0x%02x (error code %u detail %u: %.*s)", r->type,
+        type | 0x80, r->pl[0], r->n >= 8 ? le32(r->pl + 4) : 0, r->n > 8 ? (int)(r->n - 8) : 0,
+        (const char *)r->pl + 8);
+}
+
+static void expect_err(reply *r, uint8_t req_type, uint16_t seq, uint8_t code, uint32_t detail) {
+  check(r->ok_crc, "error reply CRC bad");
+  check(r->type == TH_MSG_ERROR, "reply type 0x%02x, want ERROR", r->type);
+  check(r->seq == seq, "error seq %u, want %u", r->seq, seq);
+  check(r->n >= 8, "error payload %u bytes", r->n);
+  if (r->type != TH_MSG_ERROR || r->n < 8) return;
+  check(r->pl[0] == code, "error code %u, want %u (%.*s)", r->pl[0], code, (int)(r->n - 8), (const char *)r->pl + 8);
+  check(r->pl[1] == req_type, "error request type 0x%02x, want 0x%02x", r->pl[1], req_type);
+  check(r->pl[2] == 0 && r->pl[3] == 0, "error reserved bytes not 0");
+  check(le32(r->pl + 4) == detail, "error detail %u (0x%x), want %u (0x%x) (%.*s)", le32(r->pl + 4),
+        le32(r->pl + 4), detail, detail, (int)(r->n - 8), (const char *)r->pl + 8);
+  check(r->n > 8, "error without a message");
+}
+
+static uint16_t seq_no = 1;
+static uint16_t next_seq(void) { return seq_no++; }
+
+static void fresh(void) {
+  fake_reset(ARENA);
+  th_fw_init();
+}
+
+static void write_arena(uint32_t off, const uint8_t *data, uint32_t n) {
+  static uint8_t pl[300];
+  uint16_t s = next_seq();
+  w32(pl, off);
+  memcpy(pl + 4, data, n);
+  expect_ok(req(TH_MSG_WRITE, s, pl, 4 + n), TH_MSG_WRITE, s);
+}
+
+/* ---- RUN requests ---- */
+
+typedef struct {
+  uint8_t id, cores, split, n_in;
+  uint32_t dims[5];
+  int32_t rq[6][2];
+  int32_t consts[3];
+  uint32_t repeat;
+  uint32_t in[10];
+  uint32_t out, scr, scr_len;
+} runreq;
+
+static uint32_t run_payload(const runreq *r, uint8_t *p) {
+  uint32_t i, k;
+  p[0] = r->id; p[1] = r->cores; p[2] = r->split; p[3] = r->n_in;
+  for (i = 0; i < 5; i++) w32(p + 4 + 4 * i, r->dims[i]);
+  for (i = 0; i < 6; i++) { w32(p + 24 + 8 * i, (uint32_t)r->rq[i][0]); w32(p + 28 + 8 * i, (uint32_t)r->rq[i][1]); }
+  for (i = 0; i < 3; i++) w32(p + 72 + 4 * i, (uint32_t)r->consts[i]);
+  w32(p + 84, r->repeat);
+  for (i = 0; i < r->n_in; i++) w32(p + 88 + 4 * i, r->in[i]);
+  k = 88 + 4u * r->n_in;
+  w32(p + k, r->out); w32(p + k + 4, r->scr); w32(p + k + 8, r->scr_len);
+  return k + 12;
+}
+
+/* linear_qk S=3 E=5 P=2 H=2: I at 0 (15 B), W at 16 (20 B), B at 36 (8 B), O at 64 (12 B). */
+static runreq qk(void) {
+  runreq r;
+  memset(&r, 0, sizeof r);
+  r.id = 0; r.cores = 1; r.n_in = 3;
+  r.dims[0] = 3; r.dims[1] = 5; r.dims[2] = 2; r.dims[3] = 2; r.dims[4] = 0;
+  r.rq[0][0] = 385; r.rq[0][1] = 8;
+  r.repeat = 1;
+  r.in[0] = 0; r.in[1] = 16; r.in[2] = 36;
+  r.out = 64; r.scr = 128; r.scr_len = 0;
+  return r;
+}
+
+static reply *run(const runreq *r, uint16_t seq) {
+  static uint8_t pl[200];
+  return req(TH_MSG_RUN, seq, pl, run_payload(r, pl));
+}
+
+static void run_err(const char *name, const runreq *r, uint8_t code, uint32_t detail) {
+  uint16_t s = next_seq();
+  uint32_t calls = fake_parallel_calls();
+  test_name = name;
+  expect_err(run(r, s), TH_MSG_RUN, s, code, detail);
+  check(fake_parallel_calls() == calls, "a refused RUN ran the kernel");
+}
+
+static int8_t ref_rq(int64_t x, int32_t mul, int32_t div) {
+  int64_t v = x * mul;
+  v = v >= 0 ? v >> div : -((-v + ((int64_t)1 << div) - 1) >> div); /* floor, spelled out */
+  return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+}
+
+/* ---- tests ---- */
+
+static void t_boot_hello(void) {
+  reply *r;
+  uint8_t pl[4];
+  uint32_t n;
+  const uint8_t *o;
+  test_name = "boot";
+  fresh();
+  th_fw_send_boot();
+  o = fake_output(&n);
+  check(n > 1 && o[0] == 0, "BOOT not preceded by 0x00");
+  collect();
+  check(n_replies == 1, "BOOT: %d frames", n_replies);
+  r = &replies[0];
+  check(r->type == TH_MSG_BOOT && r->seq == 0 && r->ok_crc, "BOOT type 0x%02x seq %u", r->type, r->seq);
+  check(r->pl[0] == 1 && r->pl[1] == HAL_COUNTER_CYCLES && r->pl[2] == FAKE_N_CORES, "BOOT header");
+  check(le32(r->pl + 4) == 256 && le32(r->pl + 8) == ARENA && le32(r->pl + 12) == 0, "BOOT max/arena/clock");
+  check(r->pl[16] == 4 && memcmp(r->pl + 17, "fake", 4) == 0, "BOOT board name");
+
+  test_name = "hello";
+  w32(pl, 4096);
+  r = req(TH_MSG_HELLO, 1, pl, 4);
+  expect_ok(r, TH_MSG_HELLO, 1);
+  check(le32(r->pl + 4) == 4096 && th_fw_max_frame() == 4096, "negotiated %u", le32(r->pl + 4));
+  check(r->pl[3] >= 1, "no kernels listed");
+  w32(pl, 1u << 30);
+  r = req(TH_MSG_HELLO, 2, pl, 4);
+  check(le32(r->pl + 4) == TH_FW_MAX_FRAME, "board max %u", le32(r->pl + 4));
+  w32(pl, 100);
+  expect_err(req(TH_MSG_HELLO, 3, pl, 4), TH_MSG_HELLO, 3, TH_PERR_BAD_LENGTH, 100);
+  expect_err(req(TH_MSG_HELLO, 4, pl, 3), TH_MSG_HELLO, 4, TH_PERR_BAD_LENGTH, 3);
+}
+
+static void t_framing(void) {
+  uint8_t pl[300], raw[400];
+  uint32_t m;
+  test_name = "bad crc";
+  fresh();
+  w32(pl, 0); w32(pl + 4, 4);
+  m = wire_frame(TH_MSG_READ, 77, pl, 8, 0x1);
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_READ, 77, TH_PERR_BAD_CRC, le32(fbuf + 11));
+
+  test_name = "truncated";
+  m = build(raw, TH_MSG_READ, 78, pl, 8, 0);
+  m = encode(wire, raw, m - 5); /* the frame without its last 5 bytes */
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_READ, 78, TH_PERR_BAD_CRC, le32(raw + 6));
+
+  test_name = "short frame";
+  raw[0] = TH_MSG_RESET; raw[1] = 9; raw[2] = 0; raw[3] = 1; raw[4] = 2;
+  m = encode(wire, raw, 5);
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_RESET, 9, TH_PERR_BAD_CRC, 5);
+  raw[0] = 1;
+  m = encode(wire, raw, 1);
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], 1, 0, TH_PERR_BAD_CRC, 1);
+
+  test_name = "bad cobs";
+  wire[0] = 9; wire[1] = 1; wire[2] = 2; wire[3] = 0;
+  feed_poll(wire, 4, 1);
+  expect_err(&replies[0], 1, 0, TH_PERR_BAD_CRC, 2);
+
+  test_name = "empty frames";
+  memset(wire, 0, 10);
+  feed_poll(wire, 10, 0);
+
+  test_name = "unknown type";
+  expect_err(req(0x42, 10, pl, 0), 0x42, 10, TH_PERR_UNKNOWN_TYPE, 0x42);
+  expect_err(req(0x85, 11, pl, 0), 0x85, 11, TH_PERR_UNKNOWN_TYPE, 0x85);
+  expect_err(req(TH_MSG_BOOT, 12, pl, 0), TH_MSG_BOOT, 12, TH_PERR_UNKNOWN_TYPE, TH_MSG_BOOT);
+
+  test_name = "too large (default 256)";
+  memset(pl, 0x33, sizeof pl);
+  w32(pl, 0);
+  m = wire_frame(TH_MSG_WRITE, 13, pl, 260, 0);
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_WRITE, 13, TH_PERR_TOO_LARGE, 267);
+  check(fake_arena()[0] == 0, "a dropped WRITE wrote the arena");
+  test_name = "fits at 256";
+  m = wire_frame(TH_MSG_WRITE, 14, pl, 249, 0);
+  feed_poll(wire, m, 1);
+  expect_ok(&replies[0], TH_MSG_WRITE, 14);
+  check(le32(replies[0].pl + 4) == 245, "wrote %u", le32(replies[0].pl + 4));
+
+  test_name = "garbage between frames";
+  {
+    static const uint8_t junk[] = {0x13, 0x37, 0xFF, 0x80, 0x01, 0x02, 0x00};
+    uint32_t k;
+    w32(pl, 0); w32(pl + 4, 2);
+    memcpy(raw, junk, sizeof junk);
+    m = wire_frame(TH_MSG_READ, 15, pl, 8, 0);
+    memcpy(raw + sizeof junk, wire, m);
+    feed_poll(raw, (uint32_t)sizeof junk + m, 2);
+    check(replies[0].type == TH_MSG_ERROR && replies[0].pl[0] == TH_PERR_BAD_CRC, "garbage not refused");
+    expect_ok(&replies[1], TH_MSG_READ, 15);
+    /* garbage glued to a frame (no delimiter between) costs that frame only */
+    memcpy(raw, junk, 4);
+    m = wire_frame(TH_MSG_READ, 16, pl, 8, 0);
+    memcpy(raw + 4, wire, m);
+    k = 4 + m;
+    m = wire_frame(TH_MSG_READ, 17, pl, 8, 0);
+    memcpy(raw + k, wire, m);
+    feed_poll(raw, k + m, 2);
+    check(replies[0].type == TH_MSG_ERROR && replies[0].pl[0] == TH_PERR_BAD_CRC, "glued garbage not refused");
+    expect_ok(&replies[1], TH_MSG_READ, 17);
+  }
+
+  test_name = "partial input never blocks";
+  w32(pl, 0); w32(pl + 4, 1);
+  m = wire_frame(TH_MSG_READ, 18, pl, 8, 0);
+  feed_poll(wire, m / 2, 0);
+  feed_poll(wire + m / 2, m - m / 2, 1);
+  expect_ok(&replies[0], TH_MSG_READ, 18);
+  {
+    uint32_t i;
+    m = wire_frame(TH_MSG_READ, 19, pl, 8, 0);
+    for (i = 0; i + 1 < m; i++) feed_poll(wire + i, 1, 0);
+    feed_poll(wire + m - 1, 1, 1);
+    expect_ok(&replies[0], TH_MSG_READ, 19);
+  }
+}
+
+static void t_too_large_big(void) {
+  static uint8_t pl[9000];
+  uint8_t h[4];
+  uint32_t m;
+  test_name = "too large (negotiated)";
+  fresh();
+  w32(h, 1024);
+  expect_ok(req(TH_MSG_HELLO, 1, h, 4), TH_MSG_HELLO, 1);
+  memset(pl, 0x44, sizeof pl);
+  w32(pl, 0);
+  m = wire_frame(TH_MSG_WRITE, 2, pl, 1017, 0);
+  feed_poll(wire, m, 1);
+  expect_ok(&replies[0], TH_MSG_WRITE, 2);
+  m = wire_frame(TH_MSG_WRITE, 3, pl, 1018, 0);
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_WRITE, 3, TH_PERR_TOO_LARGE, 1025);
+  m = wire_frame(TH_MSG_WRITE, 4, pl, sizeof pl, 0); /* past the static buffer too */
+  feed_poll(wire, m, 1);
+  expect_err(&replies[0], TH_MSG_WRITE, 4, TH_PERR_TOO_LARGE, (uint32_t)sizeof pl + 7);
+  check(fake_guards_ok(), "guards");
+}
+
+static void t_regions(void) {
+  uint8_t pl[64], data[32];
+  uint32_t i;
+  reply *r;
+  test_name = "write/read/crc";
+  fresh();
+  for (i = 0; i < 32; i++) data[i] = (uint8_t)(i * 7 + 1);
+  write_arena(ARENA - 32, data, 32);
+  w32(pl, ARENA - 32); w32(pl + 4, 32);
+  r = req(TH_MSG_READ, 100, pl, 8);
+  expect_ok(r, TH_MSG_READ, 100);
+  check(r->n == 32 && memcmp(r->pl, data, 32) == 0, "READ returned other bytes");
+  r = req(TH_MSG_CRC, 101, pl, 8);
+  expect_ok(r, TH_MSG_CRC, 101);
+  check(r->n == 4 && le32(r->pl) == th_crc32(0, data, 32), "CRC reply");
+  w32(pl, 0); w32(pl + 4, 0);
+  r = req(TH_MSG_CRC, 102, pl, 8);
+  check(r->n == 4 && le32(r->pl) == 0, "CRC of nothing");
+  r = req(TH_MSG_READ, 103, pl, 8);
+  expect_ok(r, TH_MSG_READ, 103);
+  check(r->n == 0, "empty READ");
+
+  test_name = "write past arena";
+  w32(pl, ARENA - 4);
+  memset(pl + 4, 1, 8);
+  expect_err(req(TH_MSG_WRITE, 104, pl, 12), TH_MSG_WRITE, 104, TH_PERR_OUT_OF_ARENA, ARENA + 4);
+  w32(pl, 0xFFFFFFF0u);
+  expect_err(req(TH_MSG_WRITE, 105, pl, 36), TH_MSG_WRITE, 105, TH_PERR_OUT_OF_ARENA, 0xFFFFFFFFu);
+  w32(pl, ARENA + 1);
+  expect_err(req(TH_MSG_WRITE, 106, pl, 4), TH_MSG_WRITE, 106, TH_PERR_OUT_OF_ARENA, ARENA + 1);
+  expect_err(req(TH_MSG_WRITE, 107, pl, 3), TH_MSG_WRITE, 107, TH_PERR_BAD_LENGTH, 3);
+  w32(pl, ARENA);
+  expect_ok(req(TH_MSG_WRITE, 108, pl, 4), TH_MSG_WRITE, 108); /* 0 bytes at the end: fine */
+
+  test_name = "read/crc past arena";
+  w32(pl, 0xFFFFFFFFu); w32(pl + 4, 2);
+  expect_err(req(TH_MSG_READ, 109, pl, 8), TH_MSG_READ, 109, TH_PERR_OUT_OF_ARENA, 0xFFFFFFFFu);
+  w32(pl, 10); w32(pl + 4, ARENA);
+  expect_err(req(TH_MSG_CRC, 110, pl, 8), TH_MSG_CRC, 110, TH_PERR_OUT_OF_ARENA, ARENA + 10);
+  w32(pl, 0x80000000u); w32(pl + 4, 0x80000000u);
+  expect_err(req(TH_MSG_CRC, 111, pl, 8), TH_MSG_CRC, 111, TH_PERR_OUT_OF_ARENA, 0xFFFFFFFFu);
+  w32(pl, 0); w32(pl + 4, 250);
+  expect_err(req(TH_MSG_READ, 112, pl, 8), TH_MSG_READ, 112, TH_PERR_BAD_LENGTH, 250);
+  w32(pl + 4, 249);
+  r = req(TH_MSG_READ, 113, pl, 8);
+  expect_ok(r, TH_MSG_READ, 113);
+  check(r->n == 249, "READ of max_frame - 7");
+  expect_err(req(TH_MSG_READ, 114, pl, 9), TH_MSG_READ, 114, TH_PERR_BAD_LENGTH, 9);
+  expect_err(req(TH_MSG_CRC, 115, pl, 4), TH_MSG_CRC, 115, TH_PERR_BAD_LENGTH, 4);
+  expect_err(req(TH_MSG_COUNTERS, 116, pl, 1), TH_MSG_COUNTERS, 116, TH_PERR_BAD_LENGTH, 1);
+  expect_err(req(TH_MSG_RESET, 117, pl, 2), TH_MSG_RESET, 117, TH_PERR_BAD_LENGTH, 2);
+  check(fake_guards_ok(), "guards");
+}
+
+/* Writes the linear_qk inputs of qk() and returns the expected output. */
+static void qk_setup(int8_t expect[12]) {
+  int8_t I[15], W[20];
+  int16_t B[4];
+  uint8_t b[8];
+  int h, s, p, e, i;
+  for (i = 0; i < 15; i++) I[i] = (int8_t)(i * 37 - 100);
+  for (i = 0; i < 20; i++) W[i] = (int8_t)(i * 53 - 120);
+  for (i = 0; i < 4; i++) B[i] = (int16_t)(i * 300 - 500);
+  for (i = 0; i < 4; i++) { b[2 * i] = (uint8_t)B[i]; b[2 * i + 1] = (uint8_t)((uint16_t)B[i] >> 8); }
+  write_arena(0, (const uint8_t *)I, 15);
+  write_arena(16, (const uint8_t *)W, 20);
+  write_arena(36, b, 8);
+  for (h = 0; h < 2; h++)
+    for (s = 0; s < 3; s++)
+      for (p = 0; p < 2; p++) {
+        int32_t acc = B[h * 2 + p];
+        for (e = 0; e < 5; e++) acc += I[s * 5 + e] * W[(h * 2 + p) * 5 + e];
+        expect[(h * 3 + s) * 2 + p] = ref_rq(acc, 385, 8);
+      }
+}
+
+static void t_run(void) {
+  int8_t expect[12];
+  uint8_t pl[16];
+  runreq r;
+  reply *rep, first;
+  uint16_t s;
+  uint32_t calls;
+  int cores;
+  for (cores = 1; cores <= 2; cores++) {
+    test_name = cores == 1 ? "run linear_qk 1 core" : "run linear_qk 2 cores";
+    fresh();
+    qk_setup(expect);
+    r = qk();
+    r.cores = (uint8_t)cores;
+    r.repeat = 3;
+    s = next_seq();
+    rep = run(&r, s);
+    expect_ok(rep, TH_MSG_RUN, s);
+    check(rep->n == 24u + 8u * cores, "RUN reply %u bytes", rep->n);
+    check(rep->pl[0] == 0 && rep->pl[1] == cores && le32(rep->pl + 4) == 3, "status/cores/repeat");
+    check(le64(rep->pl + 8) == 333, "counter %llu, want (2000-1000)/3", (unsigned long long)le64(rep->pl + 8));
+    check(le32(rep->pl + 16) == 12, "output bytes %u", le32(rep->pl + 16));
+    check(le32(rep->pl + 20) == th_crc32(0, (const uint8_t *)expect, 12), "output CRC");
+    check(memcmp(fake_arena() + 64, expect, 12) == 0, "output bytes differ from the reference");
+    check(fake_parallel_calls() == 3 && fake_trigger_rises() == 1 && fake_trigger_level() == 0, "repeat/trigger");
+    check(le64(rep->pl + 24) == 7, "core 0 counter");
+    first = *rep;
+    test_name = "duplicate seq";
+    calls = fake_parallel_calls();
+    rep = run(&r, s);
+    check(rep->type == (TH_MSG_RUN | 0x80) && rep->seq == s && rep->n == first.n &&
+              memcmp(rep->pl, first.pl, first.n) == 0, "repeat got another reply");
+    check(fake_parallel_calls() == calls, "a repeated request ran again");
+    test_name = "counters";
+    rep = req(TH_MSG_COUNTERS, next_seq(), pl, 0);
+    check(rep->n == first.n && memcmp(rep->pl, first.pl, first.n) == 0, "COUNTERS differs from RUN reply");
+    r.repeat = 1; /* same seq, other bytes: a new request */
+    rep = run(&r, s);
+    expect_ok(rep, TH_MSG_RUN, s);
+    check(fake_parallel_calls() == calls + 1, "same seq with other bytes was not run");
+    check(fake_guards_ok(), "guards");
+  }
+
+  test_name = "duplicate after garbage";
+  {
+    uint8_t w[4] = {0x05, 0x01, 0x00, 0x00};
+    s = next_seq();
+    w32(pl, 200);
+    pl[4] = pl[5] = pl[6] = 9;
+    expect_ok(req(TH_MSG_WRITE, s, pl, 7), TH_MSG_WRITE, s);
+    fake_arena()[200] = 0;
+    feed_poll(w, 4, 1); /* a bad frame (one error), then an empty one (none) */
+    rep = req(TH_MSG_WRITE, s, pl, 7); /* the lost reply's request again */
+    expect_ok(rep, TH_MSG_WRITE, s);
+    check(fake_arena()[200] == 0, "a repeated WRITE was written again");
+  }
+
+  test_name = "reset";
+  rep = req(TH_MSG_RESET, next_seq(), pl, 0);
+  check(rep->type == (TH_MSG_RESET | 0x80) && rep->n == 0, "RESET reply");
+  check(fake_arena()[64] == 0 && fake_arena()[36] == 0, "RESET left the arena");
+  rep = req(TH_MSG_COUNTERS, next_seq(), pl, 0);
+  check(rep->type == (TH_MSG_COUNTERS | 0x80) && rep->n == 0, "COUNTERS after RESET not empty");
+}
+
+static void t_run_errors(void) {
+  runreq r;
+  uint8_t pl[200];
+  uint32_t n;
+  uint16_t s;
+  fresh();
+  r = qk(); r.id = 99; run_err("bad kernel id", &r, TH_PERR_BAD_KERNEL, 99);
+  r = qk(); r.id = 13; run_err("kernel id 13", &r, TH_PERR_BAD_KERNEL, 13);
+  r = qk(); r.n_in = 2; run_err("n_inputs", &r, TH_PERR_BAD_KERNEL, 2);
+  r = qk(); r.n_in = 4; run_err("n_inputs 4", &r, TH_PERR_BAD_KERNEL, 4);
+  r = qk(); r.cores = 0; run_err("zero cores", &r, TH_PERR_BAD_CORES, 0);
+  r = qk(); r.cores = 3; run_err("too many cores", &r, TH_PERR_BAD_CORES, 3);
+  r = qk(); r.split = 2; run_err("split", &r, TH_PERR_BAD_SHAPE, 2);
+  r = qk(); r.repeat = 0; run_err("repeat 0", &r, TH_PERR_BAD_SHAPE, 0);
+  r = qk(); r.dims[0] = 0; run_err("S = 0", &r, TH_PERR_BAD_SHAPE, 0);
+  r = qk(); r.dims[1] = 70000; run_err("E = 70000", &r, TH_PERR_BAD_SHAPE, 70000);
+  r = qk(); r.dims[3] = 0xFFFFFFFFu; run_err("H = 2^32-1", &r, TH_PERR_BAD_SHAPE, 0xFFFFFFFFu);
+  r = qk(); r.dims[0] = r.dims[1] = r.dims[2] = r.dims[3] = 65535;
+  run_err("huge shape", &r, TH_PERR_BAD_SHAPE, 0);
+  r = qk(); r.dims[0] = r.dims[1] = 100; run_err("shape beyond arena", &r, TH_PERR_OUT_OF_ARENA, 10000);
+  r = qk(); r.dims[4] = 12345; s = next_seq(); test_name = "T ignored";
+  qk_setup((int8_t[12]){0});
+  expect_ok(run(&r, s), TH_MSG_RUN, s);
+  r = qk(); r.rq[0][1] = 32; run_err("div 32", &r, TH_PERR_BAD_RQ, 32);
+  r = qk(); r.rq[0][1] = -1; run_err("div -1", &r, TH_PERR_BAD_RQ, 0xFFFFFFFFu);
+  r = qk(); r.rq[1][1] = 99; s = next_seq(); test_name = "unread rq ignored";
+  expect_ok(run(&r, s), TH_MSG_RUN, s);
+  r = qk(); r.in[1] = ARENA - 10; run_err("input past arena", &r, TH_PERR_OUT_OF_ARENA, ARENA + 10);
+  r = qk(); r.in[2] = 0xFFFFFFFEu; run_err("input offset+len overflow", &r, TH_PERR_OUT_OF_ARENA, 0xFFFFFFFFu);
+  r = qk(); r.out = ARENA - 11; run_err("output past arena", &r, TH_PERR_OUT_OF_ARENA, ARENA + 1);
+  r = qk(); r.scr = ARENA; r.scr_len = 1; run_err("scratch past arena", &r, TH_PERR_OUT_OF_ARENA, ARENA + 1);
+  r = qk(); r.scr = 0xFFFFFFFFu; r.scr_len = 0xFFFFFFFFu;
+  run_err("scratch overflow", &r, TH_PERR_OUT_OF_ARENA, 0xFFFFFFFFu);
+  r = qk(); r.in[2] = 37; run_err("odd int16 offset", &r, TH_PERR_BAD_ALIGN, 37);
+  r = qk(); r.out = 30; run_err("output overlaps W", &r, TH_PERR_OVERLAP, 16);
+  r = qk(); r.in[0] = 60; run_err("output overlaps I", &r, TH_PERR_OVERLAP, 60);
+  r = qk(); r.scr = 70; r.scr_len = 4; run_err("output overlaps scratch", &r, TH_PERR_OVERLAP, 70);
+  r = qk(); r.scr = 40; r.scr_len = 2; run_err("scratch overlaps B", &r, TH_PERR_OVERLAP, 36);
+  r = qk(); r.out = 44; s = next_seq(); test_name = "adjacent regions";
+  expect_ok(run(&r, s), TH_MSG_RUN, s);
+  /* fwsa S=4 E=3 H=2: needs n_cores * S * E scratch */
+  memset(&r, 0, sizeof r);
+  r.id = 5; r.cores = 2; r.n_in = 3; r.repeat = 1;
+  r.dims[0] = 4; r.dims[1] = 3; r.dims[2] = 1; r.dims[3] = 2;
+  r.in[0] = 0; r.in[1] = 16; r.in[2] = 40; r.out = 64; r.scr = 128; r.scr_len = 23;
+  run_err("scratch too small", &r, TH_PERR_SCRATCH, 24);
+  test_name = "payload length";
+  r = qk();
+  n = run_payload(&r, pl);
+  s = next_seq();
+  expect_err(req(TH_MSG_RUN, s, pl, n - 1), TH_MSG_RUN, s, TH_PERR_BAD_LENGTH, n - 1);
+  s = next_seq();
+  expect_err(req(TH_MSG_RUN, s, pl, n + 4), TH_MSG_RUN, s, TH_PERR_BAD_LENGTH, n + 4);
+  s = next_seq();
+  expect_err(req(TH_MSG_RUN, s, pl, 87), TH_MSG_RUN, s, TH_PERR_BAD_LENGTH, 87);
+  s = next_seq();
+  expect_err(req(TH_MSG_RUN, s, pl, 0), TH_MSG_RUN, s, TH_PERR_BAD_LENGTH, 0);
+  test_name = "run errors";
+  check(fake_guards_ok(), "guards");
+}
+
+int main(void) {
+  t_boot_hello();
+  t_framing();
+  t_too_large_big();
+  t_regions();
+  t_run();
+  t_run_errors();
+  test_name = "final";
+  check(fake_guards_ok(), "arena guard bytes touched");
+  printf("frames_test: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,216 @@
+// RemoteBoard: the Board API over the link protocol (host-sim, QEMU, real boards), verified end to end.
+
+import { crc32 } from '../protocol/crc32';
+import { ProtocolClient, ClientOptions } from '../protocol/client';
+import { CounterKindCode, ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
+import { BoardError, BoardResetError, LinkTimeoutError, ProtocolError, VerifyError } from '../protocol/errors';
+import type { HelloInfo } from '../protocol/frame';
+import type { Transport } from '../transport/types';
+import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
+import type { Board, BoardInfo, CounterKind, RunRequest, RunResult } from './types';
+
+export interface RemoteBoardOptions extends ClientOptions {
+  /** Name in BoardInfo (default: the name the board reports). */
+  name?: string;
+  /** Kernel sizes and scratch (default: src/native.ts). */
+  catalog?: KernelCatalog;
+  /** Whole-run attempts when the board resets or the link fails mid-run (default 3). */
+  runAttempts?: number;
+  /** Called by close() after the link is closed (e.g. stops a host-sim it started). */
+  onClose?: () => Promise<void>;
+}
+
+const COUNTER_KINDS: Record<number, CounterKind> = {
+  [CounterKindCode.CYCLES]: 'cycles',
+  [CounterKindCode.INSTRUCTIONS]: 'instructions',
+  [CounterKindCode.NANOSECONDS]: 'nanoseconds',
+};
+
+export function boardInfoFromHello(h: HelloInfo, name?: string): BoardInfo {
+  const counterKind = COUNTER_KINDS[h.counterKind];
+  if (!counterKind) throw new ProtocolError(`board ${h.board} reports counter kind ${h.counterKind}, known: 0 cycles, 1 instructions, 2 nanoseconds`);
+  return {
+    name: name ?? h.board,
+    cpu: h.cpu,
+    clockHz: h.clockHz,
+    counterKind,
+    counterUnit: h.counterUnit,
+    arenaBytes: h.arenaBytes,
+    maxFrame: h.maxFrame,
+    nCores: h.nCores,
+    protocolVersion: h.protocolVersion,
+    firmwareVersion: h.firmwareVersion,
+    kernels: h.kernels.map((k) => ({ ...k })),
+  };
+}
+
+/** Failures after which a fresh HELLO and a full re-send may succeed. */
+function retriable(e: unknown): boolean {
+  return (
+    e instanceof BoardResetError ||
+    e instanceof LinkTimeoutError ||
+    e instanceof VerifyError ||
+    e instanceof ProtocolError ||
+    // A board that reset without us seeing BOOT is back at max_frame 256.
+    (e instanceof BoardError && e.code === ErrorCode.TOO_LARGE)
+  );
+}
+
+export class RemoteBoard implements Board {
+  info: BoardInfo;
+  /** Whole-run retries done so far (after resets or link failures). */
+  runRetries = 0;
+  private needHello = false;
+  private catalogCache?: KernelCatalog;
+
+  private constructor(
+    readonly client: ProtocolClient,
+    hello: HelloInfo,
+    private opts: RemoteBoardOptions,
+  ) {
+    this.info = boardInfoFromHello(hello, opts.name);
+    client.on('reset', () => {
+      this.needHello = true;
+    });
+  }
+
+  static async connect(transport: Transport, opts: RemoteBoardOptions = {}): Promise<RemoteBoard> {
+    const client = new ProtocolClient(transport, opts);
+    let hello: HelloInfo;
+    try {
+      hello = await client.hello();
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw new Error(`No tinyhil board answered HELLO on ${transport.description}: ${(e as Error).message}`);
+    }
+    return new RemoteBoard(client, hello, opts);
+  }
+
+  private get catalog(): KernelCatalog {
+    if (!this.catalogCache) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      this.catalogCache = this.opts.catalog ?? (require('../native') as KernelCatalog);
+    }
+    return this.catalogCache;
+  }
+
+  /** HELLO again (after a reset) and refresh info. */
+  async rehello(): Promise<void> {
+    const h = await this.client.hello();
+    this.info = boardInfoFromHello(h, this.opts.name);
+    this.needHello = false;
+  }
+
+  /** Checks the request and lays out the arena; throws before anything is sent. */
+  plan(req: RunRequest): { layout: ArenaLayout; kernelId: number; cores: number } {
+    const k = this.catalog.kernelInfo(req.kernel);
+    const onBoard = this.info.kernels.find((x) => x.name === req.kernel);
+    if (!onBoard) {
+      throw new Error(`Kernel ${req.kernel} is not in ${this.info.name}'s firmware (has: ${this.info.kernels.map((x) => x.name).join(', ')})`);
+    }
+    if (onBoard.id !== k.id) {
+      throw new Error(`Kernel ${req.kernel} has id ${onBoard.id} on ${this.info.name} but ${k.id} on the host: firmware and host disagree`);
+    }
+    const cores = req.cores ?? 1;
+    if (!Number.isInteger(cores) || cores < 1 || cores > this.info.nCores) {
+      throw new RangeError(`cores = ${cores} for ${req.kernel}: ${this.info.name} runs 1..${this.info.nCores}`);
+    }
+    const repeat = req.repeat ?? 1;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
+    if (req.rq.length < k.nRq) throw new RangeError(`${req.kernel} needs ${k.nRq} rq pairs, got ${req.rq.length}`);
+    if ((req.consts?.length ?? 0) < k.nConsts) throw new RangeError(`${req.kernel} needs ${k.nConsts} consts, got ${req.consts?.length ?? 0}`);
+    const shape = k.usesT ? { ...req.shape, T: req.shape.T ?? req.shape.S } : req.shape;
+    const sizes = this.catalog.kernelSizes(req.kernel, shape);
+    if (req.inputs.length !== sizes.inputs.length) {
+      throw new RangeError(`${req.kernel} takes ${sizes.inputs.length} inputs (${k.inputs.map((i) => i.name).join(', ')}), got ${req.inputs.length}`);
+    }
+    req.inputs.forEach((buf, i) => {
+      if (buf.length !== sizes.inputs[i]) {
+        throw new RangeError(`${req.kernel} input ${k.inputs[i]?.name ?? i} for ${shapeText(req.shape)} is ${sizes.inputs[i]} bytes, got ${buf.length}`);
+      }
+    });
+    const layout = layoutArena(sizes.inputs, sizes.output, this.catalog.scratchBytes(req.kernel, shape, cores));
+    if (layout.total > this.info.arenaBytes) {
+      throw new RangeError(
+        `Shape ${shapeText(req.shape)} of ${req.kernel} needs ${layout.total} bytes of arena but ${this.info.name} has ${this.info.arenaBytes}`,
+      );
+    }
+    return { layout, kernelId: k.id, cores };
+  }
+
+  async run(req: RunRequest): Promise<RunResult> {
+    const { layout, kernelId, cores } = this.plan(req);
+    // Inputs and the zero padding between them: one region, one CRC.
+    const span = new Uint8Array(layout.inputsEnd);
+    req.inputs.forEach((buf, i) => span.set(buf, layout.inputOffsets[i]));
+    const spanCrc = crc32(span);
+    const shape = { ...req.shape, T: req.shape.T ?? (this.catalog.kernelInfo(req.kernel).usesT ? req.shape.S : 0) };
+    const params = {
+      kernelId,
+      nCores: cores,
+      split: req.split === 'rows' ? SPLIT_ROWS : SPLIT_HEADS,
+      shape,
+      rq: req.rq,
+      consts: req.consts ?? [],
+      repeat: req.repeat ?? 1,
+      inputOffsets: layout.inputOffsets,
+      outputOffset: layout.outputOffset,
+      scratchOffset: layout.scratchOffset,
+      scratchBytes: layout.scratchBytes,
+    };
+    const attempts = this.opts.runAttempts ?? 3;
+    let last: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        if (this.needHello) await this.rehello();
+        const epoch = this.client.resetCount;
+        await this.client.write(0, span);
+        const reply = await this.client.run(params);
+        if (reply.status !== 0) {
+          throw new Error(`${req.kernel} ${shapeText(req.shape)} on ${this.info.name}: kernel returned th_status ${reply.status}`);
+        }
+        if (reply.outputBytes !== layout.outputBytes) {
+          throw new ProtocolError(`RUN reply says ${reply.outputBytes} output bytes, the host expects ${layout.outputBytes}`);
+        }
+        // Inputs still intact after the run: a reset we did not hear about would have zeroed them.
+        const after = await this.client.crc(0, span.length);
+        if (after !== spanCrc) throw new VerifyError(`inputs changed on ${this.info.name} during the run (board reset?)`);
+        const output = await this.client.read(layout.outputOffset, layout.outputBytes);
+        if (crc32(output) !== reply.outputCrc) {
+          throw new VerifyError(`output read from ${this.info.name} does not match the RUN reply's CRC`);
+        }
+        if (this.client.resetCount !== epoch) throw new BoardResetError('RUN');
+        return {
+          output,
+          counter: reply.counter,
+          perCore: reply.perCore,
+          counterKind: this.info.counterKind,
+          counterUnit: this.info.counterUnit,
+          scratchBytes: layout.scratchBytes,
+          arenaPeak: layout.total,
+        };
+      } catch (e) {
+        last = e;
+        if (!retriable(e)) throw e;
+        this.needHello = true;
+        this.runRetries++;
+      }
+    }
+    throw new Error(`${req.kernel} ${shapeText(req.shape)} on ${this.info.name} failed after ${attempts} attempts: ${(last as Error).message}`);
+  }
+
+  /** The last RUN reply (counters), as the board keeps it. */
+  counters() {
+    return this.client.counters();
+  }
+
+  /** RESET: arena zeroed, counters and reply cache cleared. */
+  async reset(): Promise<void> {
+    await this.client.reset();
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+    if (this.opts.onClose) await this.opts.onClose();
+  }
+}

@@ -1,0 +1,109 @@
+// plots.ts - vega-lite specs for the report's plots, rendered to SVG strings in Node (no browser, no network).
+import { pathToFileURL } from 'url';
+import type { ResultRecord } from '../results/record';
+import { reportRows } from './rows';
+
+type Spec = Record<string, unknown>;
+export interface Plot { title: string; spec: Spec }
+
+interface VegaModules {
+  vega: { View: new (rt: unknown, o: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void }; parse(s: unknown): unknown };
+  vegaLite: { compile(s: unknown): { spec: unknown } };
+}
+
+let modules: Promise<VegaModules> | undefined;
+
+/**
+ * vega and vega-lite ship as ES modules with top-level await, which require() cannot load, and
+ * TypeScript's CommonJS output rewrites import() into require(): so import through a Function.
+ */
+function loadVega(): Promise<VegaModules> {
+  const dynImport = new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>;
+  const load = (name: string) => dynImport(pathToFileURL(require.resolve(name)).href);
+  modules ??= Promise.all([load('vega'), load('vega-lite')]).then(([vega, vegaLite]) => ({
+    vega: vega as unknown as VegaModules['vega'],
+    vegaLite: vegaLite as unknown as VegaModules['vegaLite'],
+  }));
+  return modules;
+}
+
+/** A series: one kernel at one (E, P, H, T, cores), so a line joins points that differ only in S. */
+function series(r: ResultRecord): string {
+  const t = r.shape.T !== undefined ? ` T=${r.shape.T}` : '';
+  const c = r.cores > 1 ? ` ×${r.cores}` : '';
+  return `${r.kernel} E=${r.shape.E} P=${r.shape.P} H=${r.shape.H}${t}${c}`;
+}
+
+const AXIS_S = { field: 'S', type: 'quantitative', title: 'sequence length S', scale: { type: 'log', base: 2, nice: false } };
+
+function lineSpec(title: string, values: object[], y: Spec): Spec {
+  return {
+    title: { text: title, fontSize: 15, anchor: 'start' },
+    width: 560,
+    height: 300,
+    data: { values },
+    mark: { type: 'line', point: { size: 50, filled: true }, strokeWidth: 2 },
+    encoding: {
+      x: AXIS_S,
+      y,
+      color: { field: 'series', type: 'nominal', title: 'kernel and shape', legend: { labelLimit: 320 } },
+      tooltip: [{ field: 'series' }, { field: 'S' }, { field: y.field as string, format: '.4~g' }],
+    },
+    config: { font: 'sans-serif', axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 12 } },
+  };
+}
+
+/** The plots a set of records supports, in page order. */
+export function reportPlots(records: ResultRecord[]): Plot[] {
+  const ok = reportRows(records).filter((r) => r.error === undefined);
+  const plots: Plot[] = [];
+  const boards = [...new Set(ok.map((r) => r.board))];
+
+  for (const b of boards) {
+    const rs = ok.filter((r) => r.board === b && r.macPerCount !== undefined && r.macPerCount > 0);
+    if (!rs.length) continue;
+    const unit = rs[0].counterUnit ?? 'count';
+    const title = `MAC per count vs S on ${b} (count: ${unit})`;
+    plots.push({
+      title,
+      spec: lineSpec(title, rs.map((r) => ({ series: series(r), S: r.shape.S, macPerCount: r.macPerCount })),
+        { field: 'macPerCount', type: 'quantitative', title: `MAC per ${unit}` }),
+    });
+  }
+
+  for (const b of boards) {
+    const rs = ok.filter((r) => r.board === b && r.energy !== undefined && r.energy.perInferenceUj > 0);
+    if (!rs.length) continue;
+    const est = rs.every((r) => r.energy!.estimate) ? ', power-model estimate' : '';
+    const title = `Energy per inference on ${b} (µJ${est})`;
+    plots.push({
+      title,
+      spec: lineSpec(title, rs.map((r) => ({ series: series(r), S: r.shape.S, uJ: r.energy!.perInferenceUj })),
+        { field: 'uJ', type: 'quantitative', title: 'µJ per inference', scale: { type: 'log' } }),
+    });
+  }
+
+  // Arena peak is a property of the kernel and shape, not of the board: one line per series.
+  const attn = ok.filter((r) => (r.kernel === 'mhsa' || r.kernel === 'mhsa_dft') && r.arenaPeak !== undefined && r.arenaPeak > 0);
+  if (attn.some((r) => r.kernel === 'mhsa_dft')) {
+    const title = 'Arena peak vs S: depth-first tiling (mhsa_dft) vs full MHSA';
+    const seen = new Map<string, object>();
+    for (const r of attn) seen.set(`${series(r)}|${r.shape.S}`, { series: series(r), S: r.shape.S, arenaPeak: r.arenaPeak });
+    plots.push({
+      title,
+      spec: lineSpec(title, [...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]', scale: { type: 'log' } }),
+    });
+  }
+  return plots;
+}
+
+/** Render a vega-lite spec to an SVG string (headless: renderer none, text widths estimated). */
+export async function renderSvg(spec: Spec): Promise<string> {
+  const { vega, vegaLite } = await loadVega();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

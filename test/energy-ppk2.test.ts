@@ -1,0 +1,134 @@
+// energy-ppk2.test.ts - the PPK2 driver against the protocol simulator on a real pty pair (socat):
+// energy vs the analytic value with the device's calibration, exact command bytes, and each fault's error.
+import t from 'tap';
+import { execFileSync } from 'child_process';
+import { openEnergySource } from '../src/energy';
+import { PPK2_DEFAULT_CAL, ppk2Current } from '../src/energy/ppk2Decode';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { openPtyPair } = require('../tools/sim/pty');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { Ppk2Sim, encodeCurrent } = require('../tools/sim/ppk2');
+
+let haveSocat = true;
+try { execFileSync('socat', ['-V'], { stdio: 'ignore' }); } catch { haveSocat = false; }
+if (!haveSocat) t.plan(0, 'socat not installed (apt-get install socat): the pty simulators need it');
+
+const board = { name: 'stm32h7', clockHz: 480e6, counterKind: 'cycles' as const };
+const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 100_000;
+
+async function withSim(simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> {
+  const pty = await openPtyPair();
+  const sim = await new Ppk2Sim({ path: pty.device, idleA: IDLE, activeA: ACTIVE, ...simOpts }).open();
+  try {
+    await fn(sim, pty.host);
+  } finally {
+    await sim.close();
+    await pty.close();
+  }
+}
+
+/** PPK2 commands have no replies: wait until the simulator has read `n` of them. */
+async function received(sim: any, n: number): Promise<void> {
+  for (let i = 0; i < 100 && sim.cmds.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const windowOf = (sim: any, samples: number, repeat: number) => async () => {
+  await sim.trigger(samples);
+  return { counter: Math.round(((samples / F) * board.clockHz) / repeat), counterUnit: 'cycles', repeat };
+};
+
+t.test('integrates over the logic-high window with the device calibration', (t) =>
+  withSim({}, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host}`, board);
+    try {
+      t.equal(src.describe(), `ppk2 ${host} (source meter 3300 mV, trigger D0)`);
+      await received(sim, 5);
+      t.same(sim.cmds.slice(0, 5), [[0x07], [0x19], [0x11, 2], [0x0d, 0x0c, 0xe4], [0x0c, 1]], 'setup bytes: stop, metadata, source mode, 3300 mV, DUT on');
+      t.equal(sim.vddMv, 3300);
+      const r = await src.measure(windowOf(sim, 5000, 1000), { macs: 2e6 });
+      const analytic = 5000 * (1 / F) * ACTIVE * V; // 2.0625 mJ
+      // 14-bit ADC rounding on a constant current: at most 2 ADC counts of ~4.3 µA x 2.4 on range 2.
+      t.ok(Math.abs(r.energyJ - analytic) / analytic < 1e-3, `energy ${r.energyJ} J vs analytic ${analytic} J`);
+      t.equal(r.samples, 5000);
+      t.ok(Math.abs(r.windowS - 0.05) < 1e-12);
+      t.ok(Math.abs(r.perMacJ! - r.energyJ / 1000 / 2e6) < 1e-24);
+      t.equal(r.estimate, false);
+      t.same(sim.cmds.slice(5), [[0x06], [0x07]], 'AverageStart then AverageStop');
+      // The test can tell a driver that ignored the metadata: the nominal defaults are far off here.
+      const { range, raw } = encodeCurrent(ACTIVE, 3300);
+      const withDefaults = ppk2Current(range, raw * 4, PPK2_DEFAULT_CAL, 3300);
+      t.ok(Math.abs(withDefaults - ACTIVE) / ACTIVE > 0.01, `defaults would read ${withDefaults} A`);
+      const r2 = await src.measure(windowOf(sim, 1000, 1));
+      t.ok(Math.abs(r2.energyJ - analytic / 5) / (analytic / 5) < 1e-3, 'second measurement on the same port');
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('trigger on another logic channel', (t) =>
+  withSim({ bit: 3 }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host},bit=D3,vdd=1800,mode=ampere`, board);
+    try {
+      await received(sim, 5);
+      t.same(sim.cmds.slice(2, 4), [[0x11, 1], [0x0d, 0x07, 0x08]], 'ampere meter, 1800 mV');
+      const r = await src.measure(windowOf(sim, 2000, 1));
+      const analytic = 2000 * (1 / F) * ACTIVE * 1.8;
+      t.ok(Math.abs(r.energyJ - analytic) / analytic < 1e-3, `energy ${r.energyJ} vs ${analytic}`);
+      t.match(r.notes.join('\n'), /ampere meter: power uses the declared DUT voltage 1.8 V/);
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('the wrong logic channel: trigger never seen', (t) =>
+  withSim({ bit: 3 }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host}`, board);
+    try {
+      const err = await src.measure(windowOf(sim, 2000, 1), { settleMs: 200 }).then(() => null, (e: Error) => e);
+      t.match(err?.message, new RegExp(`^PPK2 on ${host}: trigger D0 never went high within 200 ms after the board finished \\(\\d+ samples\\); check the wire from the board's trigger GPIO to the logic port$`));
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('a rolling-counter gap is lost data: clear error, no figure', (t) =>
+  withSim({ fault: { dropAt: 1000, dropCount: 5 } }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host}`, board);
+    try {
+      await t.rejects(src.measure(windowOf(sim, 20000, 1)), {
+        message: `PPK2 on ${host}: lost samples: rolling counter jumped from 39 to 45 after 1000 samples (5 missing, or that plus a multiple of 64); the host or USB link dropped data; measurement discarded`,
+      });
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('no metadata answer: timeout naming the opcode', (t) =>
+  withSim({ fault: { noMetadata: true } }, async (_sim, host) => {
+    await t.rejects(openEnergySource(`ppk2:${host},timeout=300`, board), {
+      message: `PPK2 on ${host}: no metadata (text ending END) within 300 ms after GetMetadata (0x19); is this a PPK2? (received 0 bytes)`,
+    });
+  }));
+
+t.test('samples stop mid-window: timeout naming the last command', (t) =>
+  withSim({ fault: { silentAfterSamples: 3000 } }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host},timeout=300`, board);
+    try {
+      const err = await src.measure(windowOf(sim, 20000, 1)).then(() => null, (e: Error) => e);
+      t.match(err?.message, new RegExp(`^PPK2 on ${host}: no samples for more than 300 ms \\(last command AverageStart \\(0x06\\), \\d+ samples received\\)$`));
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('metadata without calibration: nominal defaults, marked estimate', (t) =>
+  withSim({ fault: { metadata: 'Calibrated: 0\nR0: 1003.3741\nHW: 9173\nEND\n' } }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host}`, board);
+    try {
+      const r = await src.measure(windowOf(sim, 1000, 1));
+      t.equal(r.estimate, true);
+      t.match(r.notes.join('\n'), /calibration keys missing from metadata, nominal defaults used: R1, R2, R3, R4, GS0, /);
+    } finally {
+      await src.close();
+    }
+  }));
