@@ -3,6 +3,7 @@
 // All kernel semantics live in kernels/ (C) and src/ (TypeScript).
 #include <napi.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -110,6 +111,7 @@ struct Job {
   std::vector<uint8_t> output;
   std::vector<uint8_t> scratch;
   th_status status = TH_OK;
+  double ns = 0;  // wall time of the kernel run itself (threads included)
 };
 
 Job MakeJob(const Napi::CallbackInfo &info, bool reference) {
@@ -168,6 +170,7 @@ void Execute(Job &job) {
     job.status = th_ref_run(job.id, &job.params, in.data(), job.output.data()) == 0 ? TH_OK : TH_ERR_ARG;
     return;
   }
+  auto t0 = std::chrono::steady_clock::now();
   Barrier barrier(job.cores);
   std::vector<th_status> status(job.cores, TH_OK);
   auto slice = [&](int32_t core) {
@@ -178,6 +181,7 @@ void Execute(Job &job) {
   for (int32_t c = 1; c < job.cores; c++) threads.emplace_back(slice, c);
   slice(0);
   for (auto &t : threads) t.join();
+  job.ns = (double)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   for (th_status s : status)
     if (s != TH_OK) job.status = s;
 }
@@ -189,12 +193,17 @@ Napi::Value Output(Napi::Env env, Job &job) {
 
 class RunWorker : public Napi::AsyncWorker {
  public:
-  RunWorker(Napi::Env env, Job &&job) : Napi::AsyncWorker(env), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  RunWorker(Napi::Env env, Job &&job, bool timed) : Napi::AsyncWorker(env), job_(std::move(job)), timed_(timed), deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override { ::Execute(job_); }
   void OnOK() override {
     try {
-      deferred_.Resolve(Output(Env(), job_));
+      Napi::Value out = Output(Env(), job_);
+      if (!timed_) return deferred_.Resolve(out);
+      Napi::Object o = Napi::Object::New(Env());
+      o.Set("output", out);
+      o.Set("ns", job_.ns);
+      deferred_.Resolve(o);
     } catch (const Napi::Error &e) {
       deferred_.Reject(e.Value());
     }
@@ -203,6 +212,7 @@ class RunWorker : public Napi::AsyncWorker {
 
  private:
   Job job_;
+  bool timed_;
   Napi::Promise::Deferred deferred_;
 };
 
@@ -267,7 +277,15 @@ Napi::Value Run(const Napi::CallbackInfo &info) {
 
 // runAsync(id, params, inputs, cores) -> Promise<Buffer>
 Napi::Value RunAsync(const Napi::CallbackInfo &info) {
-  auto *w = new RunWorker(info.Env(), MakeJob(info, false));
+  auto *w = new RunWorker(info.Env(), MakeJob(info, false), false);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// runTimed(id, params, inputs, cores) -> Promise<{ output, ns }>: ns = the kernel's own wall time.
+Napi::Value RunTimed(const Napi::CallbackInfo &info) {
+  auto *w = new RunWorker(info.Env(), MakeJob(info, false), true);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -289,6 +307,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("macs", Napi::Function::New(env, Macs));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("runAsync", Napi::Function::New(env, RunAsync));
+  exports.Set("runTimed", Napi::Function::New(env, RunTimed));
   exports.Set("runReference", Napi::Function::New(env, RunReference));
   return exports;
 }

@@ -26,6 +26,7 @@ interface Addon {
   macs(id: number, shape: Shape): number;
   run(id: number, params: NativeParams, inputs: Uint8Array[], cores: number): Buffer;
   runAsync(id: number, params: NativeParams, inputs: Uint8Array[], cores: number): Promise<Buffer>;
+  runTimed(id: number, params: NativeParams, inputs: Uint8Array[], cores: number): Promise<{ output: Buffer; ns: number }>;
   runReference(id: number, params: NativeParams, inputs: Uint8Array[]): Buffer;
 }
 
@@ -88,6 +89,11 @@ export function run(req: RunRequest): Buffer {
 
 export function runAsync(req: RunRequest): Promise<Buffer> {
   return native().runAsync(kernelInfo(req.kernel).id, params(req), req.inputs, req.cores ?? 1);
+}
+
+/** Like runAsync, also giving the kernel's own wall time in nanoseconds (threads included, no queueing). */
+export function runTimed(req: RunRequest): Promise<{ output: Buffer; ns: number }> {
+  return native().runTimed(kernelInfo(req.kernel).id, params(req), req.inputs, req.cores ?? 1);
 }
 
 /** Runs the plain scalar C reference (single core): for benchmarks and cross-checks. */

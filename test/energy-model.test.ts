@@ -108,3 +108,23 @@ t.test('result helpers', (t) => {
   });
   t.end();
 });
+
+t.test('measureRun: one board.run with repeat, energy from its counter, the run handed back', async (t) => {
+  const { measureRun } = await import('../src/energy');
+  const calls: number[] = [];
+  const fake = {
+    info: { name: 'stm32l4', clockHz: 80e6, counterKind: 'cycles' as const },
+    run: async (req: { repeat?: number }) => {
+      calls.push(req.repeat ?? 1);
+      return { output: new Uint8Array([1, 2]), counter: 8000, perCore: [8000], counterKind: 'cycles' as const, counterUnit: 'cycles', scratchBytes: 0, arenaPeak: 2 };
+    },
+    close: async () => undefined,
+  };
+  const src = await openEnergySource('model', fake.info);
+  const { energy, run } = await measureRun(src, fake as any, { kernel: 'add', shape: { S: 1, E: 2, P: 1, H: 1 }, rq: [], inputs: [] }, 50, 2);
+  t.same(calls, [50], 'exactly one run carrying repeat 50');
+  t.same([...run.output], [1, 2]);
+  t.ok(close(energy.energyJ, 0.0264 * (8000 / 80e6) * 50), `${energy.energyJ}`);
+  t.ok(close(energy.perMacJ!, (0.0264 * 1e-4) / 2));
+  t.throws(() => require('../src/energy').boardWindow(fake, {}, 0), { message: 'Expected energy repeat to be an integer >= 1 but received 0' });
+});

@@ -80,7 +80,7 @@ t.test('orientation: W[h,e,f] = Σ_p Wk[h·P+p,e]·Wq[h·P+p,f], the transpose o
   // B[e] = Σ_p Wk[p,e]·bq[p] = [3·5, 4·5]
   t.same([...f.B], [15, 20]);
   // check on a row: I = [[1,0],[0,1]] (S=2): unfused Q = [1,2] (rows), K = [3,4]
-  //   scores[s,t] = Q[s]·K[t] = [[3,4],[6,8]]; fused: I*[s] = row s of W·... = I·Wᵀ = [[3,4],[6,8]], ·Iᵀ = same
+  //   scores[s,t] = Q[s]·K[t] = [[3,4],[6,8]]; fused: I* = I·Wᵀ = Wᵀ = [[3,4],[6,8]], then ·Iᵀ leaves it
   t.same([...fusedScores([1, 0, 0, 1], 2, 2, 0, f.W, [0, 0])], [...unfusedScores([1, 0, 0, 1], 2, 2, 1, 0, [1, 2], [3, 4])]);
 });
 

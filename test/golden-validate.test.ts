@@ -1,9 +1,9 @@
 // The registry matches docs/kernels.md and tinyhil.h; runGolden refuses bad params and inputs with exact messages.
 import t from 'tap';
-import { KERNELS, KERNEL_BY_ID, runGolden, kernelInfo } from '../src/golden';
+import { KERNELS, KERNEL_BY_ID, runGolden, kernelInfo, Tensor } from '../src/golden';
 
 const S = { S: 5, E: 64, P: 16, H: 2 };
-const lin = () => [new Int8Array(5 * 64), new Int8Array(2 * 16 * 64), new Int16Array(32)];
+const lin = (): Tensor[] => [new Int8Array(5 * 64), new Int8Array(2 * 16 * 64), new Int16Array(32)];
 
 t.test('kernel table: ids, names, argument names and dtypes, counts', async (t) => {
   const rows = KERNEL_BY_ID.map((k) => `${k.id} ${k.name}(${k.inputs.map((i) => `${i.name}:${i.dtype}[${i.dimNames.join(',')}]`).join(' ')}) -> ${k.output.name}:${k.output.dtype}[${k.output.layout}] rq${k.nRq} c${k.nConsts}${k.usesT ? ' T' : ''}`);

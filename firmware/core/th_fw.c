@@ -359,10 +359,13 @@ static void on_run(const uint8_t *p, uint32_t n) {
     return;
   }
   repeat = rd32(p + 84);
-  if (repeat == 0) {
-    fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, 0);
+  if (repeat == 0 || repeat > TH_FW_MAX_REPEAT) {
+    fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, repeat);
     run_prefix(d);
-    txt("repeat 0, must be at least 1");
+    txt("repeat ");
+    num(repeat);
+    txt(" outside 1..");
+    num(TH_FW_MAX_REPEAT);
     return;
   }
   for (i = 0; i < 5; i++) {

@@ -11,6 +11,11 @@
 #define TH_FW_MAX_FRAME 4352
 #endif
 
+/* Largest RUN repeat accepted (BAD_SHAPE above); the fuzzer lowers it to stay fast. */
+#ifndef TH_FW_MAX_REPEAT
+#define TH_FW_MAX_REPEAT 0xFFFFFFFFu
+#endif
+
 #define TH_FW_VERSION_STRING "0.1.0"
 
 /* Board's own frame limit, offered in HELLO; clamped to 256..TH_FW_MAX_FRAME.

@@ -21,10 +21,17 @@
 
 /* ---- integer helpers -------------------------------------------------- */
 
-/* floor(v / 2^d) without relying on the implementation-defined >> of a negative
- * value: for v < 0, ~v = -v-1 >= 0 and floor(v/2^d) = ~(~v >> d). Compilers turn
- * this into one arithmetic shift. */
+/* floor(v / 2^d). C99 leaves >> of a negative value implementation-defined; where
+ * the compiler shifts arithmetically (checked by a constant expression the compiler
+ * folds) that is one instruction, else for v < 0, ~v = -v-1 >= 0 and
+ * floor(v/2^d) = ~(~v >> d). */
+#if defined(TH_PORTABLE_SHIFT) /* self-test: force the portable form */
+#define TH_ARITH_SHIFT 0
+#else
+#define TH_ARITH_SHIFT ((-1 >> 1) == -1 && ((int64_t)-5 >> 1) == -3)
+#endif
 TH_INLINE int64_t th_floor_shift(int64_t v, int32_t d) {
+  if (TH_ARITH_SHIFT) return v >> d;
   return v >= 0 ? (int64_t)((uint64_t)v >> d) : ~(int64_t)((uint64_t)~v >> d);
 }
 

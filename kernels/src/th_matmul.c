@@ -109,6 +109,13 @@ TH_INLINE __m128i th_ld8_i8(const int8_t *p) {
 TH_INLINE __m128i th_ld8_u8(const uint8_t *p) {
   return _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(const void *)p), _mm_setzero_si128());
 }
+/* Four horizontal sums at once: r[i] = sum of the lanes of ci. */
+TH_INLINE void th_hsum4(__m128i c0, __m128i c1, __m128i c2, __m128i c3, int32_t *r) {
+  __m128i s01 = _mm_add_epi32(_mm_unpacklo_epi32(c0, c1), _mm_unpackhi_epi32(c0, c1));
+  __m128i s23 = _mm_add_epi32(_mm_unpacklo_epi32(c2, c3), _mm_unpackhi_epi32(c2, c3));
+  _mm_storeu_si128((__m128i *)(void *)r,
+                   _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23)));
+}
 TH_INLINE int32_t th_hsum(__m128i v) {
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4E));
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xB1));
@@ -132,14 +139,14 @@ TH_INLINE int32_t th_hsum(__m128i v) {
       x = th_ld8_##SFX(a2 + q); TH_MADD(c20, x, w0); TH_MADD(c21, x, w1);                   \
       x = th_ld8_##SFX(a3 + q); TH_MADD(c30, x, w0); TH_MADD(c31, x, w1);                   \
     }                                                                                       \
-    c[0] = th_hsum(c00) + th_dot1_##SFX(a0, b0, q, k);                                      \
-    c[1] = th_hsum(c01) + th_dot1_##SFX(a0, b1, q, k);                                      \
-    c[2] = th_hsum(c10) + th_dot1_##SFX(a1, b0, q, k);                                      \
-    c[3] = th_hsum(c11) + th_dot1_##SFX(a1, b1, q, k);                                      \
-    c[4] = th_hsum(c20) + th_dot1_##SFX(a2, b0, q, k);                                      \
-    c[5] = th_hsum(c21) + th_dot1_##SFX(a2, b1, q, k);                                      \
-    c[6] = th_hsum(c30) + th_dot1_##SFX(a3, b0, q, k);                                      \
-    c[7] = th_hsum(c31) + th_dot1_##SFX(a3, b1, q, k);                                      \
+    th_hsum4(c00, c01, c10, c11, c);                                                        \
+    th_hsum4(c20, c21, c30, c31, c + 4);                                                    \
+    if (q < k) {                                                                            \
+      c[0] += th_dot1_##SFX(a0, b0, q, k), c[1] += th_dot1_##SFX(a0, b1, q, k);             \
+      c[2] += th_dot1_##SFX(a1, b0, q, k), c[3] += th_dot1_##SFX(a1, b1, q, k);             \
+      c[4] += th_dot1_##SFX(a2, b0, q, k), c[5] += th_dot1_##SFX(a2, b1, q, k);             \
+      c[6] += th_dot1_##SFX(a3, b0, q, k), c[7] += th_dot1_##SFX(a3, b1, q, k);             \
+    }                                                                                       \
   }                                                                                         \
   TH_INLINE int32_t th_tdot_##SFX(const TA *a, const int8_t *b, int32_t k) {                \
     __m128i c0 = _mm_setzero_si128();                                                       \

@@ -2,31 +2,31 @@
 #include "th_internal.h"
 
 /* y(d) for d = max - x: z = floor(d / 5), p = 5z - d, y = ((p + 7)^2 + 24) >> z.
- * y(d) = 0 for every d >= 31 (and z > 31 never happens before that). */
-#define TH_Y_LEN 31
+ * y(d) = 0 for every d >= 31 (z > 31 never happens before that): index min(d, 31). */
+#define TH_Y_LEN 32
 static const uint8_t th_y_of_d[TH_Y_LEN] = {73, 60, 49, 40, 33, 36, 30, 24, 20, 16, 18,
                                             15, 12, 10, 8,  9,  7,  6,  5,  4,  4,  3,
-                                            3,  2,  2,  2,  1,  1,  1,  1,  1};
+                                            3,  2,  2,  2,  1,  1,  1,  1,  1,  0};
 
-TH_INLINE uint32_t th_y(int32_t m, int32_t x) {
+TH_INLINE int32_t th_d_index(int32_t m, int32_t x) {
   int32_t d = m - x;
-  return d < TH_Y_LEN ? th_y_of_d[d] : 0u;
+  return d < TH_Y_LEN - 1 ? d : TH_Y_LEN - 1;
 }
 
 void th_isoftmax_row(const int8_t *x, uint8_t *out, int32_t n) {
   int32_t j, m = x[0];
   uint32_t sum = 0; /* <= 73 * 65535 */
   for (j = 1; j < n; j++) m = x[j] > m ? x[j] : m;
-  for (j = 0; j < n; j++) sum += th_y(m, x[j]);
-  if (n > 128) {
-    /* y takes at most 74 values: divide once per value, not once per element. */
-    uint8_t lut[74];
-    uint32_t y;
-    for (y = 0; y < 74; y++) lut[y] = th_clamp_u8((int64_t)(y * 255u / sum));
-    for (j = 0; j < n; j++) out[j] = lut[th_y(m, x[j])];
+  for (j = 0; j < n; j++) sum += th_y_of_d[th_d_index(m, x[j])];
+  if (n > TH_Y_LEN) {
+    /* out depends on d only through min(d, 31): 32 divisions per row, not n. */
+    uint8_t lut[TH_Y_LEN];
+    for (j = 0; j < TH_Y_LEN; j++) lut[j] = th_clamp_u8((int64_t)(th_y_of_d[j] * 255u / sum));
+    for (j = 0; j < n; j++) out[j] = lut[th_d_index(m, x[j])];
   } else {
     /* x and out may alias: x[j] is read before out[j] is written. */
-    for (j = 0; j < n; j++) out[j] = th_clamp_u8((int64_t)(th_y(m, x[j]) * 255u / sum));
+    for (j = 0; j < n; j++)
+      out[j] = th_clamp_u8((int64_t)(th_y_of_d[th_d_index(m, x[j])] * 255u / sum));
   }
 }
 

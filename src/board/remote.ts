@@ -192,6 +192,8 @@ export class RemoteBoard implements Board {
       } catch (e) {
         last = e;
         if (!retriable(e)) throw e;
+        // Frames that do not get through whole: try shorter ones.
+        if (e instanceof LinkTimeoutError) this.client.shrinkChunks();
         this.needHello = true;
         this.runRetries++;
       }

@@ -15,6 +15,8 @@ export { ModelSource, loadPowerTable, counterToSeconds } from './model';
 export type { ModelBoard, PowerRow, PowerTable } from './model';
 export { Lpm01aSource } from './lpm01a';
 export { Ppk2Source } from './ppk2';
+export { boardWindow, measureRun } from './window';
+export type { BoardWindow } from './window';
 
 /**
  * Opens an energy source for a board. `spec` is the --energy text ('model', 'lpm01a:/dev/ttyACM1',

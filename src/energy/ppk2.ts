@@ -21,6 +21,7 @@ class Acquisition {
   reader = new Ppk2WordReader();
   total = 0;
   expected: number | null = null;
+  prevHigh = false;
   phase: 'before' | 'inside' | 'after' = 'before';
   winSum = 0; winCount = 0;
   idleSum = 0; idleCount = 0;
@@ -68,7 +69,7 @@ export class Ppk2Source implements EnergySource {
   }
 
   describe(): string {
-    return `ppk2 ${this.spec.port} (${this.spec.mode === 'source' ? 'source meter' : 'ampere meter'} ${this.spec.vddMv} mV, trigger D${this.spec.bit})`;
+    return `ppk2 ${this.spec.port} (${this.spec.mode === 'source' ? 'source meter' : 'ampere meter'} ${this.spec.vddMv} mV, trigger D${this.spec.bit}${this.spec.trig === 'pulses' ? ' pulses' : ''})`;
   }
 
   private where(): string {
@@ -113,9 +114,14 @@ export class Ppk2Source implements EnergySource {
     }
     acq.expected = (s.counter + 1) & 0x3f;
     const high = (s.logic & this.mask) !== 0;
-    if (acq.total === 0 && high) {
-      throw new Error(`${this.where()}: trigger D${this.spec.bit} was already high when sampling started; the board must hold it low outside its runs`);
+    const pulses = this.spec.trig === 'pulses';
+    if (acq.total === 0 && high !== pulses) {
+      throw new Error(pulses
+        ? `${this.where()}: trigger D${this.spec.bit} was low when sampling started; trig=pulses needs it idle high`
+        : `${this.where()}: trigger D${this.spec.bit} was already high when sampling started; the board must hold it low outside its runs`);
     }
+    const falling = acq.prevHigh && !high;
+    acq.prevHigh = high;
     acq.total++;
     let amps: number;
     try {
@@ -123,13 +129,12 @@ export class Ppk2Source implements EnergySource {
     } catch (e) {
       throw new Error(`${this.where()}: sample ${acq.total}: ${(e as Error).message}`);
     }
-    if (acq.phase === 'before' && high) acq.phase = 'inside';
-    if (acq.phase === 'inside') {
-      if (!high) { acq.phase = 'after'; acq.poke(); return; }
-      acq.winSum += amps; acq.winCount++;
-    } else {
-      acq.idleSum += amps; acq.idleCount++;
-    }
+    // level: the window is the high level. pulses: from the first falling edge to the next one (MLPerf style).
+    const opens = pulses ? falling : high;
+    const closes = pulses ? falling : !high;
+    if (acq.phase === 'inside' && closes) { acq.phase = 'after'; acq.poke(); return; }
+    if (acq.phase === 'before' && opens) acq.phase = 'inside';
+    if (acq.phase === 'inside') { acq.winSum += amps; acq.winCount++; } else { acq.idleSum += amps; acq.idleCount++; }
   }
 
   private async setup(): Promise<void> {
@@ -210,7 +215,9 @@ export class Ppk2Source implements EnergySource {
     const v = this.spec.vddMv / 1000;
     const windowS = acq.winCount * dt;
     const notes = [
-      `integrated ${acq.winCount} current samples x 10 µs x ${v} V while logic D${this.spec.bit} was high`,
+      this.spec.trig === 'pulses'
+        ? `integrated ${acq.winCount} current samples x 10 µs x ${v} V between two falling edges of logic D${this.spec.bit}`
+        : `integrated ${acq.winCount} current samples x 10 µs x ${v} V while logic D${this.spec.bit} was high`,
       'edge uncertainty: +-1 sample (10 µs) at each end; no spike filter applied',
     ];
     let estimate = false;

@@ -25,6 +25,7 @@ export interface Ppk2Spec {
   vddMv: number;       // 800..5000 mV: source voltage (source meter) or DUT voltage (ampere meter)
   mode: 'source' | 'ampere';
   bit: number;         // logic-port channel (D0..D7) wired to the board's trigger GPIO
+  trig: 'level' | 'pulses'; // level: high during the runs; pulses: idle high, a low pulse at start and at end
   timeoutMs: number;
 }
 
@@ -117,16 +118,19 @@ function parseLpm01a(rest: string, full: string): Lpm01aSpec {
 
 function parsePpk2(rest: string, full: string): Ppk2Spec {
   const [port, opts] = portAndOptions(rest, full, 'ppk2');
-  const o = options(opts, ['vdd', 'mode', 'bit', 'timeout'], `"${full}"`);
+  const o = options(opts, ['vdd', 'mode', 'bit', 'trig', 'timeout'], `"${full}"`);
   const vddMv = o.has('vdd') ? Math.round(parseQuantity(o.get('vdd')!, 'V', 'ppk2 vdd', 1e-3) * 1000) : 3300;
   if (vddMv < 800 || vddMv > 5000) {
     throw new RangeError(`Expected ppk2 vdd in 800..5000 mV but received "${o.get('vdd')}" (${vddMv} mV)`);
   }
   const mode = o.get('mode') ?? 'source';
   if (mode !== 'source' && mode !== 'ampere') throw new RangeError(`Expected ppk2 mode "source" or "ampere" but received "${mode}"`);
+  const trig = o.get('trig') ?? 'level';
+  if (trig !== 'level' && trig !== 'pulses') throw new RangeError(`Expected ppk2 trig "level" or "pulses" but received "${trig}"`);
   return {
     kind: 'ppk2', port, vddMv, mode,
     bit: o.has('bit') ? intIn(o.get('bit')!.replace(/^D/i, ''), 'ppk2 bit (logic channel D0..D7)', 0, 7) : 0,
+    trig,
     timeoutMs: o.has('timeout') ? intIn(o.get('timeout')!, 'ppk2 timeout (ms)', 10, 600000) : 1000,
   };
 }

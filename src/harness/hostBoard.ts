@@ -2,7 +2,7 @@
 // counter = wall-clock nanoseconds of the run (labelled as such, never cycles).
 import * as os from 'os';
 import type { Board, BoardInfo, RunRequest, RunResult } from '../board/types';
-import { kernels, kernelSizes, native, runAsync, scratchBytes } from '../native';
+import { kernels, kernelSizes, native, runTimed, scratchBytes } from '../native';
 
 export class HostBoard implements Board {
   readonly info: BoardInfo;
@@ -27,9 +27,13 @@ export class HostBoard implements Board {
     const cores = req.cores ?? 1;
     const repeat = Math.max(1, req.repeat ?? 1);
     let output: Buffer | undefined;
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < repeat; i++) output = await runAsync(req);
-    const ns = Number(process.hrtime.bigint() - t0) / repeat;
+    let total = 0;
+    for (let i = 0; i < repeat; i++) {
+      const r = await runTimed(req);
+      output = r.output;
+      total += r.ns;
+    }
+    const ns = total / repeat;
     const sizes = kernelSizes(req.kernel, req.shape);
     const scratch = scratchBytes(req.kernel, req.shape, cores);
     return {

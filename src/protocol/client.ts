@@ -70,6 +70,8 @@ export class ProtocolClient extends EventEmitter {
   resetCount = 0;
   readonly stats: ClientStats = { requests: 0, resends: 0, timeouts: 0, corrupt: 0, ignored: 0, boots: 0 };
   readonly opts: Required<ClientOptions>;
+  /** Data bytes per WRITE/READ frame at most (on top of the frame limit); see shrinkChunks(). */
+  chunkLimit: number;
   private seq = 0;
   private pending: Pending | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -93,6 +95,7 @@ export class ProtocolClient extends EventEmitter {
       throw new RangeError(`hostMaxFrame ${this.opts.hostMaxFrame} is below the protocol minimum ${MIN_MAX_FRAME}`);
     }
     if (!(this.opts.maxChunk >= 1)) throw new RangeError(`maxChunk ${this.opts.maxChunk} must be at least 1`);
+    this.chunkLimit = this.opts.maxChunk;
     // Accept anything up to what we offer; the board never sends more than the negotiated size.
     this.decoder = new CobsDecoder(
       Math.max(this.opts.hostMaxFrame, DEFAULT_MAX_FRAME),
@@ -279,7 +282,7 @@ export class ProtocolClient extends EventEmitter {
 
   /** Writes bytes at offset in frames of the negotiated size, then checks the CRC of the whole region. */
   async write(offset: number, data: Uint8Array, verify = true): Promise<void> {
-    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD - WRITE_HDR_BYTES, this.opts.maxChunk);
+    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD - WRITE_HDR_BYTES, this.chunkLimit);
     for (let at = 0; at < data.length; at += chunk) {
       const part = data.subarray(at, Math.min(at + chunk, data.length));
       const f = await this.request(MsgType.WRITE, writeRequest(offset + at, part));
@@ -302,7 +305,7 @@ export class ProtocolClient extends EventEmitter {
   /** Reads len bytes at offset in frames of the negotiated size (each frame CRC-checked). */
   async read(offset: number, len: number): Promise<Uint8Array> {
     const out = new Uint8Array(len);
-    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD, this.opts.maxChunk);
+    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD, this.chunkLimit);
     for (let at = 0; at < len; at += chunk) {
       const n = Math.min(chunk, len - at);
       const f = await this.request(MsgType.READ, regionRequest(offset + at, n));
@@ -312,6 +315,16 @@ export class ProtocolClient extends EventEmitter {
       out.set(f.payload, at);
     }
     return out;
+  }
+
+  /**
+   * Halves the data per WRITE/READ frame (not below `min`): on a noisy link a long frame
+   * rarely arrives intact, so after a failed transfer shorter frames get through. Returns the new limit.
+   */
+  shrinkChunks(min = 64): number {
+    const now = Math.min(this.chunkLimit, this.maxFrame - FRAME_OVERHEAD);
+    this.chunkLimit = Math.max(min, Math.floor(now / 2));
+    return this.chunkLimit;
   }
 
   async crc(offset: number, len: number): Promise<number> {

@@ -21,7 +21,7 @@ table { border-collapse: collapse; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; }
 th { background: #f0f0f0; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.ok { color: #176d17; text-align: center; } td.bad { color: #b00020; font-weight: bold; text-align: center; }
-.plots { display: flex; flex-wrap: wrap; gap: 16px; } .plot { border: 1px solid #ddd; padding: 8px; }
+.plots { display: flex; flex-wrap: wrap; gap: 12px; } .plot { border: 1px solid #ddd; padding: 6px; margin: 0; }
 .meta { color: #555; font-size: 13px; } ul.fail li { color: #b00020; }
 `;
 

@@ -34,19 +34,28 @@ function series(r: ResultRecord): string {
   return `${r.kernel} E=${r.shape.E} P=${r.shape.P} H=${r.shape.H}${t}${c}`;
 }
 
-const AXIS_S = { field: 'S', type: 'quantitative', title: 'sequence length S', scale: { type: 'log', base: 2, nice: false } };
-
-function lineSpec(title: string, values: object[], y: Spec): Spec {
+/** S on a log2 axis, ticked at the swept values (16, 32, 64 ...) rather than at decimal steps. */
+function axisS(values: Array<{ S: number }>): Spec {
+  const s = [...new Set(values.map((v) => v.S))].sort((a, b) => a - b);
+  const lo = s[0], hi = s[s.length - 1];
   return {
-    title: { text: title, fontSize: 15, anchor: 'start' },
-    width: 560,
-    height: 300,
+    field: 'S', type: 'quantitative', title: 'sequence length S',
+    scale: { type: 'log', base: 2, nice: false, domain: lo === hi ? [lo / 2, hi * 2] : [lo / 1.15, hi * 1.15] },
+    axis: { values: s, format: 'd', grid: true },
+  };
+}
+
+function lineSpec(title: string, values: Array<{ S: number }>, y: Spec): Spec {
+  return {
+    title: { text: title, fontSize: 14, anchor: 'start' },
+    width: 470,
+    height: 260,
     data: { values },
     mark: { type: 'line', point: { size: 50, filled: true }, strokeWidth: 2 },
     encoding: {
-      x: AXIS_S,
+      x: axisS(values),
       y,
-      color: { field: 'series', type: 'nominal', title: 'kernel and shape', legend: { labelLimit: 320 } },
+      color: { field: 'series', type: 'nominal', title: 'kernel and shape', legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
       tooltip: [{ field: 'series' }, { field: 'S' }, { field: y.field as string, format: '.4~g' }],
     },
     config: { font: 'sans-serif', axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 12 } },
@@ -87,7 +96,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
   const attn = ok.filter((r) => (r.kernel === 'mhsa' || r.kernel === 'mhsa_dft') && r.arenaPeak !== undefined && r.arenaPeak > 0);
   if (attn.some((r) => r.kernel === 'mhsa_dft')) {
     const title = 'Arena peak vs S: depth-first tiling (mhsa_dft) vs full MHSA';
-    const seen = new Map<string, object>();
+    const seen = new Map<string, { S: number }>();
     for (const r of attn) seen.set(`${series(r)}|${r.shape.S}`, { series: series(r), S: r.shape.S, arenaPeak: r.arenaPeak });
     plots.push({
       title,

@@ -1,0 +1,107 @@
+// RemoteBoard against the real host-sim over a pty: every kernel bit-exact vs the addon, refusals, counters.
+
+import t from 'tap';
+import fc from 'fast-check';
+import { hostSimUnavailable } from '../src/board/hostsim';
+import { openBoard, OpenedBoard } from '../src/board/open';
+import { BoardError } from '../src/protocol/errors';
+import type { RunRequest, Shape } from '../src/board/types';
+
+function nativeUnavailable(): string | null {
+  try {
+    require('../src/native').native();
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+const skip = hostSimUnavailable() ?? nativeUnavailable() ?? false;
+
+/** A request with seeded inputs and the kernel's default rq/consts (docs/kernels.md). */
+export function makeRequest(kernel: string, shape: Shape, seed: number, cores = 1, split: 'heads' | 'rows' = 'heads'): RunRequest {
+  const native = require('../src/native') as typeof import('../src/native');
+  const k = native.kernelInfo(kernel);
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return (x ^ (x >>> 14)) >>> 0;
+  };
+  const inputs = native.kernelSizes(kernel, shape).inputs.map((n) => Uint8Array.from({ length: n }, () => next() >>> 24));
+  const rq: Array<[number, number]> =
+    kernel === 'gelu' ? [[296, 20]] : kernel === 'add' ? [[1, 0], [1, 0]] : Array.from({ length: k.nRq }, () => [385, 16] as [number, number]);
+  return { kernel, shape, rq, consts: kernel === 'gelu' ? [40, 1772, 1772] : [], inputs, cores, split };
+}
+
+const KERNELS = ['linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax', 'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add'];
+
+t.test('host-sim over a pty', { skip }, async (t) => {
+  const native = require('../src/native') as typeof import('../src/native');
+  const board: OpenedBoard = await openBoard({ board: 'host-sim', hostSim: { arenaBytes: 1 << 20 }, timeoutMs: 2000 });
+  t.teardown(() => board.close());
+
+  t.test('HELLO', async (t) => {
+    t.match(board.info, { name: 'host-sim', counterKind: 'nanoseconds', counterUnit: 'ns (host)', arenaBytes: 1 << 20, maxFrame: 4096, protocolVersion: 1 });
+    t.same(board.info.kernels.map((k) => k.name), KERNELS);
+    t.ok(board.info.nCores >= 1);
+  });
+
+  t.test('every kernel, random shapes and cores: bit-exact against the addon', async (t) => {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...KERNELS),
+        fc.record({ S: fc.integer({ min: 1, max: 12 }), E: fc.integer({ min: 1, max: 20 }), P: fc.integer({ min: 1, max: 9 }), H: fc.integer({ min: 1, max: 3 }) }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom<'heads' | 'rows'>('heads', 'rows'),
+        fc.nat(),
+        fc.nat(),
+        async (kernel, shape0, cores, split, seed, tpick) => {
+          const shape = kernel === 'mhsa_dft' ? { ...shape0, T: 1 + (tpick % shape0.S) } : shape0;
+          const req = makeRequest(kernel, shape, seed, Math.min(cores, board.info.nCores), split);
+          const r = await board.run(req);
+          runs++;
+          const golden = native.run(req);
+          if (!Buffer.from(r.output).equals(golden)) throw new Error(`${kernel} ${JSON.stringify(shape)} cores ${cores} differs from the addon`);
+          return r.perCore.length === req.cores && r.counter >= 0 && r.counterKind === 'nanoseconds';
+        },
+      ),
+      { numRuns: 60, seed: 2024 },
+    );
+    t.equal(runs, 60, '60 runs, all bit-exact');
+    t.equal(board.runRetries, 0);
+  });
+
+  t.test('a shape too big for the arena is refused before anything is sent', async (t) => {
+    const shape = { S: 512, E: 64, P: 64, H: 8 };
+    const inputs = native.kernelSizes('mhsa', shape).inputs.map((n) => new Uint8Array(n));
+    const before = board.client.stats.requests;
+    await t.rejects(board.run({ kernel: 'mhsa', shape, rq: new Array(6).fill([385, 16]), inputs }), {
+      message: 'Shape S=512 E=64 P=64 H=8 of mhsa needs 3345536 bytes of arena but host-sim has 1048576',
+    });
+    t.equal(board.client.stats.requests, before, 'no request sent');
+  });
+
+  t.test('the board refuses a bad rq with BAD_RQ (not retried)', async (t) => {
+    const req = makeRequest('linear_qk', { S: 2, E: 3, P: 4, H: 1 }, 1);
+    req.rq = [[385, 40]];
+    const e = (await board.run(req).catch((e) => e)) as BoardError;
+    t.type(e, BoardError);
+    t.equal(e.codeName, 'BAD_RQ');
+    t.equal(e.requestName, 'RUN');
+    t.equal(e.detail, 40);
+    t.equal(board.runRetries, 0);
+  });
+
+  t.test('repeat and COUNTERS', async (t) => {
+    const req = { ...makeRequest('softmax', { S: 8, E: 16, P: 1, H: 1 }, 5), repeat: 4 };
+    const r = await board.run(req);
+    t.same(Buffer.from(r.output), native.run(req));
+    const c = await board.counters();
+    t.equal(c.repeat, 4);
+    t.equal(c.counter, r.counter, 'COUNTERS repeats the last RUN reply');
+    t.equal(c.outputBytes, 128);
+  });
+});
