@@ -18,7 +18,7 @@ fi
 if [ -z "$CLANG" ]; then echo "fuzz.sh: clang not found (apt-get install clang)" >&2; exit 1; fi
 mkdir -p "$out/seeds" "$out/corpus"
 src="$root/firmware/fuzz/fuzz_frames.c $root/firmware/test/fake_hal.c
-  $root/firmware/core/th_fw.c $root/firmware/core/th_cobs.c $root/firmware/core/th_crc32.c
+  $(ls "$root"/firmware/core/*.c)
   $(ls "$root"/kernels/src/*.c)"
 # A small frame buffer so the TOO_LARGE and READ/WRITE limits are reachable; repeat capped at 4
 # so a huge repeat count does not read as a hang.

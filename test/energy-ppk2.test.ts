@@ -132,3 +132,29 @@ t.test('metadata without calibration: nominal defaults, marked estimate', (t) =>
       await src.close();
     }
   }));
+
+t.test('trig=pulses: MLPerf-style start and end pulses on an idle-high line', (t) =>
+  withSim({ pulses: true }, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host},trig=pulses`, board);
+    try {
+      t.equal(src.describe(), `ppk2 ${host} (source meter 3300 mV, trigger D0 pulses)`);
+      const r = await src.measure(windowOf(sim, 3000, 1));
+      const analytic = 3000 * (1 / F) * ACTIVE * V;
+      t.equal(r.samples, 3000, 'window from the first falling edge to the second');
+      t.ok(Math.abs(r.energyJ - analytic) / analytic < 1e-3, `energy ${r.energyJ} vs ${analytic}`);
+    } finally {
+      await src.close();
+    }
+  }));
+
+t.test('trig=pulses on a line that idles low is refused', (t) =>
+  withSim({}, async (sim, host) => {
+    const src = await openEnergySource(`ppk2:${host},trig=pulses`, board);
+    try {
+      await t.rejects(src.measure(windowOf(sim, 3000, 1)), {
+        message: `PPK2 on ${host}: trigger D0 was low when sampling started; trig=pulses needs it idle high`,
+      });
+    } finally {
+      await src.close();
+    }
+  }));

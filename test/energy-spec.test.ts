@@ -14,9 +14,10 @@ t.test('accepted forms', (t) => {
   t.same(parseEnergySpec('lpm01a:/dev/ttyACM1,volt=1800m,freq=1k,edge=ris,timeout=500'), {
     kind: 'lpm01a', port: '/dev/ttyACM1', voltMv: 1800, freqHz: 1000, edge: 'ris', timeoutMs: 500, baudRate: 3686400,
   });
-  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, timeoutMs: 1000 });
-  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, timeoutMs: 1000 });
-  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, timeoutMs: 1000 }, 'bare vdd is mV');
+  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, trig: 'level', timeoutMs: 1000 });
+  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, trig: 'level', timeoutMs: 1000 });
+  t.same(parseEnergySpec('ppk2:/dev/x,trig=pulses').trig, 'pulses');
+  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, trig: 'level', timeoutMs: 1000 }, 'bare vdd is mV');
   t.end();
 });
 
@@ -33,6 +34,7 @@ t.test('refusals name what was wrong', (t) => {
     ['lpm01a:/dev/x,speed=1', 'Unknown option "speed" in "lpm01a:/dev/x,speed=1"; allowed: volt, freq, edge, timeout, baud'],
     ['ppk2:/dev/x,vdd=6V', 'Expected ppk2 vdd in 800..5000 mV but received "6V" (6000 mV)'],
     ['ppk2:/dev/x,bit=8', 'Expected ppk2 bit (logic channel D0..D7) to be an integer in 0..7 but received "8"'],
+    ['ppk2:/dev/x,trig=edge', 'Expected ppk2 trig "level" or "pulses" but received "edge"'],
     ['ppk2:/dev/x,mode=smu', 'Expected ppk2 mode "source" or "ampere" but received "smu"'],
     ['ppk2:/dev/x,timeout=fast', 'Expected ppk2 timeout (ms) to be an integer in 10..600000 but received "fast"'],
     ['model:power=lots', 'Expected model power as a number with optional SI prefix and unit \'W\' (e.g. "26.4mW") but received "lots"'],

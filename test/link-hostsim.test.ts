@@ -18,7 +18,7 @@ function nativeUnavailable(): string | null {
 const skip = hostSimUnavailable() ?? nativeUnavailable() ?? false;
 
 /** A request with seeded inputs and the kernel's default rq/consts (docs/kernels.md). */
-export function makeRequest(kernel: string, shape: Shape, seed: number, cores = 1, split: 'heads' | 'rows' = 'heads'): RunRequest {
+function makeRequest(kernel: string, shape: Shape, seed: number, cores = 1, split: 'heads' | 'rows' = 'heads'): RunRequest {
   const native = require('../src/native') as typeof import('../src/native');
   const k = native.kernelInfo(kernel);
   let s = seed >>> 0;
@@ -68,9 +68,9 @@ t.test('host-sim over a pty', { skip }, async (t) => {
           return r.perCore.length === req.cores && r.counter >= 0 && r.counterKind === 'nanoseconds';
         },
       ),
-      { numRuns: 60, seed: 2024 },
+      { numRuns: 150, seed: 2024 },
     );
-    t.equal(runs, 60, '60 runs, all bit-exact');
+    t.equal(runs, 150, "150 runs, all bit-exact");
     t.equal(board.runRetries, 0);
   });
 

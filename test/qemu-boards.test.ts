@@ -98,7 +98,7 @@ for (const board of Object.keys(QEMU_BOARDS) as QemuBoardName[]) {
       const three = await b.run({ kernel: 'linear_qk', shape, rq, inputs, repeat: 3 });
       const slack = board === 'qemu-rv32' ? 0 : 16; // a SysTick interrupt may fall inside on the MPS2 boards
       t.ok(Math.abs(again.counter - one.counter) <= slack, `same run twice: ${one.counter} and ${again.counter}`);
-      t.ok(Math.abs(three.counter - one.counter) <= 32, `repeat 3 per run ${three.counter} vs single ${one.counter}`);
+      t.ok(Math.abs(three.counter - one.counter) <= 64, `repeat 3 per run ${three.counter} vs single ${one.counter}`);
       t.same(three.output, one.output, 'repeat does not change the output');
     });
   });

@@ -59,11 +59,46 @@ function writeFixture(dir: string): string {
   return file;
 }
 
-const MARKDOWN = `PLACEHOLDER`;
+/** Checked by eye once (numbers follow from fixtureRecords), then frozen. */
+const MARKDOWN = [
+  "| test | board | kernel | S | E | P | H | T | cores | bit-exact | counter | unit | MAC/count | arena peak [B] | energy [µJ] |",
+  "|:---|:---|:---|---:|---:|---:|---:|---:|---:|:---|---:|:---|---:|---:|---:|",
+  "| linear_qk | host-sim | linear_qk | 16 | 64 | 32 | 4 | - | 1 | ✓ | 57,488 | ns (host) | 2.28 | 11,520 | - |",
+  "| linear_qk | host-sim | linear_qk | 32 | 64 | 32 | 4 | - | 1 | ✓ | 110,376 | ns (host) | 2.38 | 14,592 | - |",
+  "| linear_qk | host-sim | linear_qk | 64 | 64 | 32 | 4 | - | 1 | ✓ | 212,262 | ns (host) | 2.47 | 20,736 | - |",
+  "| linear_qk | host-sim | linear_qk | 128 | 64 | 32 | 4 | - | 1 | ✓ | 408,802 | ns (host) | 2.56 | 33,024 | - |",
+  "| linear_qk | qemu-m4 | linear_qk | 16 | 64 | 32 | 4 | - | 1 | ✓ | 176,172 | instructions (QEMU) | 0.744 | 11,520 | 106* |",
+  "| linear_qk | qemu-m4 | linear_qk | 32 | 64 | 32 | 4 | - | 1 | ✓ | 338,250 | instructions (QEMU) | 0.775 | 14,592 | 203* |",
+  "| linear_qk | qemu-m4 | linear_qk | 64 | 64 | 32 | 4 | - | 1 | ✓ | 650,481 | instructions (QEMU) | 0.806 | 20,736 | 390* |",
+  "| linear_qk | qemu-m4 | linear_qk | 128 | 64 | 32 | 4 | - | 1 | ✓ | 1,252,779 | instructions (QEMU) | 0.837 | 33,024 | 752* |",
+  "| mhsa | host-sim | mhsa | 16 | 64 | 32 | 4 | - | 1 | ✓ | 351,086 | ns (host) | 1.68 | 44,928 | - |",
+  "| mhsa | host-sim | mhsa | 32 | 64 | 32 | 4 | - | 1 | ✓ | 748,983 | ns (host) | 1.75 | 58,240 | - |",
+  "| mhsa | host-sim | mhsa | 64 | 64 | 32 | 4 | - | 1 | ✓ | 1,728,422 | ns (host) | 1.82 | 91,008 | - |",
+  "| mhsa | host-sim | mhsa | 128 | 64 | 32 | 4 | - | 1 | ✓ | 4,438,417 | ns (host) | 1.89 | 181,120 | - |",
+  "| mhsa | qemu-m4 | mhsa | 16 | 64 | 32 | 4 | - | 1 | ✓ | 1,024,000 | instructions (QEMU) | 0.576 | 44,928 | 614* |",
+  "| mhsa | qemu-m4 | mhsa | 32 | 64 | 32 | 4 | - | 1 | ✓ | 2,184,533 | instructions (QEMU) | 0.6 | 58,240 | 1311* |",
+  "| mhsa | qemu-m4 | mhsa | 64 | 64 | 32 | 4 | - | 1 | ✓ | 5,041,231 | instructions (QEMU) | 0.624 | 91,008 | 3025* |",
+  "| mhsa | qemu-m4 | mhsa | 128 | 64 | 32 | 4 | - | 1 | ✗ | 12,945,383 | instructions (QEMU) | 0.648 | 181,120 | 7767* |",
+  "| mhsa_dft | host-sim | mhsa_dft | 16 | 64 | 32 | 4 | 16 | 1 | ✓ | 378,092 | ns (host) | 1.56 | 44,160 | - |",
+  "| mhsa_dft | host-sim | mhsa_dft | 32 | 64 | 32 | 4 | 16 | 1 | ✓ | 806,597 | ns (host) | 1.62 | 54,656 | - |",
+  "| mhsa_dft | host-sim | mhsa_dft | 64 | 64 | 32 | 4 | 16 | 1 | ✓ | 1,861,378 | ns (host) | 1.69 | 75,648 | - |",
+  "| mhsa_dft | host-sim | mhsa_dft | 128 | 64 | 32 | 4 | 16 | 1 | ✓ | 4,779,834 | ns (host) | 1.75 | 117,632 | - |",
+  "| mhsa_dft | qemu-m4 | mhsa_dft | 16 | 64 | 32 | 4 | 16 | 1 | ✓ | 1,092,267 | instructions (QEMU) | 0.54 | 44,160 | 655* |",
+  "| mhsa_dft | qemu-m4 | mhsa_dft | 32 | 64 | 32 | 4 | 16 | 1 | ✓ | 2,330,169 | instructions (QEMU) | 0.562 | 54,656 | 1398* |",
+  "| mhsa_dft | qemu-m4 | mhsa_dft | 64 | 64 | 32 | 4 | 16 | 1 | ✓ | 5,377,313 | instructions (QEMU) | 0.585 | 75,648 | 3226* |",
+  "| mhsa_dft | qemu-m4 | mhsa_dft | 128 | 64 | 32 | 4 | 16 | 1 | ✓ | 13,808,408 | instructions (QEMU) | 0.608 | 117,632 | 8285* |",
+  "",
+  "23 of 24 points bit-exact",
+  "",
+  "- ✗ qemu-m4 mhsa (mhsa) S=128 E=64 P=32 H=4 cores=1: O[s=3,e=17]: board 12, golden 13 (and 4 more)",
+  "",
+  "\\* energy from the power model (an estimate, not a measurement)",
+].join('\n') + '\n';
 
 t.test('markdown: exact table, summary, failures, estimate note', async (t) => {
   const file = writeFixture(t.testdir());
   const { output, warnings } = await reportFile(file, 'md');
+  if (process.env.REPORT_SCREENSHOT_DIR) fs.writeFileSync(path.join(process.env.REPORT_SCREENSHOT_DIR, 'report.md'), output);
   t.same(warnings, [`${file}:26: ignoring a torn last line (49 bytes, not valid JSON): the run stopped while writing it`]);
   t.equal(output, MARKDOWN);
 });
@@ -107,7 +142,8 @@ t.test('plots: which ones, and their data', async (t) => {
   const arena = (plots[3].spec.data as { values: Array<{ series: string; S: number; arenaPeak: number }> }).values;
   t.equal(arena.length, 8, 'one point per kernel and S, boards merged');
   const peak = (k: string, S: number) => arena.find((v) => v.series.startsWith(`${k} `) && v.S === S)!.arenaPeak;
-  t.ok(peak('mhsa', 128) > 2 * peak('mhsa_dft', 128), 'DFT needs far less arena at S=128');
+  // the difference is exactly the attention map S·H·S that DFT never holds, minus its one tile T·S
+  for (const S of [16, 32, 64, 128]) t.equal(peak('mhsa', S) - peak('mhsa_dft', S), S * 4 * S - 16 * S, `S=${S}`);
   t.same(reportPlots([]), []);
 });
 
@@ -117,7 +153,8 @@ t.test('html: self-contained, opens in headless chromium, plots visible', async 
   t.notMatch(html, /<script|<link|<img|@import|url\(/i, 'nothing loaded from elsewhere');
   t.equal((html.match(/<svg /g) ?? []).length, 4, 'four inline SVG plots');
   t.match(html, /<td class="bad">✗<\/td>/);
-  t.match(html, /1 of 24|23 of 24 points bit-exact/);
+  t.match(html, /<p class="meta">23 of 24 points bit-exact · 2026-01-02T01:00:00.000Z … 2026-01-02T01:23:00.000Z<\/p>/);
+  t.same([...html.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]), reportPlots(fixtureRecords()).map((p) => p.title.replace(/&/g, '&amp;')));
   t.equal(inlineSvg('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="1"><use xlink:href="#a"/></svg>'),
     '<svg width="1"><use href="#a"/></svg>');
 
@@ -125,21 +162,19 @@ t.test('html: self-contained, opens in headless chromium, plots visible', async 
   const page = path.join(outDir, 'report.html');
   fs.writeFileSync(page, html);
   const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0);
-  if (!chromium) {
-    t.skip('chromium not installed (apt-get install chromium): HTML not opened in a browser');
-    return;
-  }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-chromium-'));
-  const png = path.join(outDir, 'report.png');
-  const r = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
-    `--screenshot=${png}`, '--window-size=1200,1600', `file://${page}`], { encoding: 'utf8', timeout: 120000 });
-  fs.rmSync(profile, { recursive: true, force: true });
-  t.ok(fs.existsSync(png), `screenshot written (chromium exit ${r.status}; ${r.stderr.slice(-300)})`);
-  const img = fs.readFileSync(png);
-  t.equal(img.subarray(1, 4).toString(), 'PNG');
-  t.equal(img.readUInt32BE(16), 1200, 'width');
-  t.equal(img.readUInt32BE(20), 1600, 'height');
-  // A blank white page compresses to a few kB; four plots and a table do not.
-  t.ok(img.length > 60000, `screenshot has content (${img.length} bytes)`);
+  await t.test('opened in headless chromium', { skip: chromium ? false : 'chromium not installed (apt-get install chromium)' }, async (t) => {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-chromium-'));
+    const png = path.join(outDir, 'report.png');
+    const r = spawnSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+      `--screenshot=${png}`, '--window-size=1200,1600', `file://${page}`], { encoding: 'utf8', timeout: 120000 });
+    fs.rmSync(profile, { recursive: true, force: true });
+    t.ok(fs.existsSync(png), 'screenshot written', { chromiumExit: r.status, stderr: r.stderr.slice(-500) });
+    const img = fs.readFileSync(png);
+    t.equal(img.subarray(1, 4).toString(), 'PNG');
+    t.equal(img.readUInt32BE(16), 1200, 'width');
+    t.equal(img.readUInt32BE(20), 1600, 'height');
+    // A blank white page compresses to a few kB; four plots and a table do not.
+    t.ok(img.length > 60000, `screenshot has content (${img.length} bytes)`);
+  });
 });

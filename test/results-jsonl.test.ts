@@ -31,12 +31,12 @@ t.test('writer appends one line per record; reader returns them', async (t) => {
   w.append(rec());
   // visible on disk immediately, before close
   t.equal(fs.readFileSync(file, 'utf8'), JSON.stringify(rec()) + '\n');
-  w.append(rec({ cores: 2, energy: { source: 'model', perInferenceUj: 12.5, perMacNj: 0.15 } }));
+  w.append(rec({ cores: 2, energy: { source: 'model', perInferenceUj: 12.5, perMacPj: 150 } }));
   w.close();
   t.throws(() => w.append(rec()), { message: `results file ${file}: append after close` });
   const r = readResults(file);
   t.same(r.warnings, []);
-  t.same(r.records, [rec(), rec({ cores: 2, energy: { source: 'model', perInferenceUj: 12.5, perMacNj: 0.15 } })]);
+  t.same(r.records, [rec(), rec({ cores: 2, energy: { source: 'model', perInferenceUj: 12.5, perMacPj: 150 } })]);
 });
 
 t.test('writer refuses a bad record naming the field', async (t) => {

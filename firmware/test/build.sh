@@ -12,7 +12,7 @@ what=${2:-all}
 mkdir -p "$out"
 CC=${CC:-gcc}
 kernels=${TH_KERNEL_SOURCES:-$(ls "$root"/kernels/src/*.c)}
-core="$root/firmware/core/th_fw.c $root/firmware/core/th_cobs.c $root/firmware/core/th_crc32.c"
+core=$(ls "$root"/firmware/core/*.c)
 flags="-std=c99 -O1 -g -Wall -Wextra -Werror=implicit-function-declaration
   -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -pthread
   -I$root/firmware/core -I$root/kernels/include -I$root/kernels/src"

@@ -9,8 +9,10 @@
 
 const hal_board_t hal_board = {"fake", "test host", 0, HAL_COUNTER_CYCLES, "ticks (fake)", FAKE_N_CORES};
 
+/* The arena sits at the end of mem, between two guards: past the last guard is ASan's redzone. */
 static uint8_t mem[FAKE_GUARD + FAKE_ARENA_MAX + FAKE_GUARD];
 static uint32_t arena_bytes;
+static uint8_t *arena_at; /* mem + FAKE_GUARD + FAKE_ARENA_MAX - arena_bytes */
 static uint8_t in_q[1u << 20];
 static uint32_t in_head, in_tail;
 static uint8_t out_q[1u << 20];
@@ -22,8 +24,10 @@ static pthread_barrier_t barrier;
 
 void fake_reset(uint32_t bytes) {
   arena_bytes = bytes > FAKE_ARENA_MAX ? FAKE_ARENA_MAX : bytes;
-  memset(mem, 0xA5, sizeof mem);
-  memset(mem + FAKE_GUARD, 0, arena_bytes);
+  arena_at = mem + FAKE_GUARD + FAKE_ARENA_MAX - arena_bytes;
+  memset(arena_at - FAKE_GUARD, 0xA5, FAKE_GUARD);
+  memset(arena_at, 0, arena_bytes);
+  memset(arena_at + arena_bytes, 0xA5, FAKE_GUARD);
   in_head = in_tail = out_len = 0;
   ticks = 0;
   parallel_calls = trigger_rises = 0;
@@ -43,13 +47,11 @@ void fake_take(void) { out_len = 0; }
 int fake_guards_ok(void) {
   uint32_t i;
   for (i = 0; i < FAKE_GUARD; i++)
-    if (mem[i] != 0xA5 || mem[FAKE_GUARD + arena_bytes + i] != 0xA5) return 0;
-  for (i = FAKE_GUARD + arena_bytes + FAKE_GUARD; i < sizeof mem; i++)
-    if (mem[i] != 0xA5) return 0;
+    if (arena_at[-1 - (int32_t)i] != 0xA5 || arena_at[arena_bytes + i] != 0xA5) return 0;
   return 1;
 }
 
-uint8_t *fake_arena(void) { return mem + FAKE_GUARD; }
+uint8_t *fake_arena(void) { return arena_at; }
 uint32_t fake_parallel_calls(void) { return parallel_calls; }
 int fake_trigger_level(void) { return trigger; }
 uint32_t fake_trigger_rises(void) { return trigger_rises; }
@@ -63,7 +65,7 @@ void hal_write(const uint8_t *buf, uint32_t len) {
 }
 uint32_t hal_millis(void) { return (uint32_t)(ticks / 1000u); }
 void hal_idle(void) {}
-uint8_t *hal_arena(uint32_t *bytes) { *bytes = arena_bytes; return mem + FAKE_GUARD; }
+uint8_t *hal_arena(uint32_t *bytes) { *bytes = arena_bytes; return arena_at; }
 uint64_t hal_counter(void) { return ticks += 1000u; }
 void hal_trigger(int level) {
   if (level && !trigger) trigger_rises++;

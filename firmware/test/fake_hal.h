@@ -6,7 +6,7 @@
 #include "hal.h"
 
 #define FAKE_ARENA_MAX 65536u
-#define FAKE_GUARD 64u        /* bytes of 0xA5 on each side of the arena */
+#define FAKE_GUARD 64u        /* bytes of 0xA5 on each side of the arena (it ends where ASan redzones begin) */
 #define FAKE_N_CORES 2
 
 /* Resets queues and counters; arena of `bytes` (<= FAKE_ARENA_MAX), zeroed, guards filled. */

@@ -12,6 +12,9 @@
 #include "th_proto.h"
 
 #define ARENA 4096u
+/* HELLO sizes used below, within what this build's buffers hold (boards may lower TH_FW_MAX_FRAME). */
+#define BIG (TH_FW_MAX_FRAME < 4096 ? TH_FW_MAX_FRAME : 4096u)
+#define MID (TH_FW_MAX_FRAME < 1024 ? TH_FW_MAX_FRAME : 1024u)
 
 static int passed, failed;
 static const char *test_name = "";
@@ -249,7 +252,7 @@ static void t_boot_hello(void) {
   w32(pl, 4096);
   r = req(TH_MSG_HELLO, 1, pl, 4);
   expect_ok(r, TH_MSG_HELLO, 1);
-  check(le32(r->pl + 4) == 4096 && th_fw_max_frame() == 4096, "negotiated %u", le32(r->pl + 4));
+  check(le32(r->pl + 4) == BIG && th_fw_max_frame() == BIG, "negotiated %u", le32(r->pl + 4));
   check(r->pl[3] >= 1, "no kernels listed");
   w32(pl, 1u << 30);
   r = req(TH_MSG_HELLO, 2, pl, 4);
@@ -356,16 +359,16 @@ static void t_too_large_big(void) {
   uint32_t m;
   test_name = "too large (negotiated)";
   fresh();
-  w32(h, 1024);
+  w32(h, MID);
   expect_ok(req(TH_MSG_HELLO, 1, h, 4), TH_MSG_HELLO, 1);
   memset(pl, 0x44, sizeof pl);
   w32(pl, 0);
-  m = wire_frame(TH_MSG_WRITE, 2, pl, 1017, 0);
+  m = wire_frame(TH_MSG_WRITE, 2, pl, MID - 7, 0);
   feed_poll(wire, m, 1);
   expect_ok(&replies[0], TH_MSG_WRITE, 2);
-  m = wire_frame(TH_MSG_WRITE, 3, pl, 1018, 0);
+  m = wire_frame(TH_MSG_WRITE, 3, pl, MID - 6, 0);
   feed_poll(wire, m, 1);
-  expect_err(&replies[0], TH_MSG_WRITE, 3, TH_PERR_TOO_LARGE, 1025);
+  expect_err(&replies[0], TH_MSG_WRITE, 3, TH_PERR_TOO_LARGE, MID + 1);
   m = wire_frame(TH_MSG_WRITE, 4, pl, sizeof pl, 0); /* past the static buffer too */
   feed_poll(wire, m, 1);
   expect_err(&replies[0], TH_MSG_WRITE, 4, TH_PERR_TOO_LARGE, (uint32_t)sizeof pl + 7);
@@ -574,8 +577,62 @@ static void t_run_errors(void) {
   check(fake_guards_ok(), "guards");
 }
 
+/* Every kernel through RUN on a small shape: status 0, and the same output bytes on 1 and 2 cores. */
+static void t_all_kernels(void) {
+  static uint8_t first[512];
+  int32_t id, cores;
+  uint32_t split;
+  for (id = 0; id < TH_K_COUNT; id++) {
+    for (split = 0; split < 2; split++) {
+      const th_kernel_desc *d = th_kernel_get(id);
+      th_shape sh = {3, 5, 2, 2, 2};
+      size_t in[TH_MAX_INPUTS], out;
+      uint32_t off = 0, i, j;
+      runreq r;
+      test_name = d ? d->name : "kernel";
+      if (!d || th_kernel_sizes(id, &sh, in, &out) != TH_OK) { check(0, "no sizes"); continue; }
+      fresh();
+      memset(&r, 0, sizeof r);
+      r.id = (uint8_t)id; r.split = (uint8_t)split; r.n_in = (uint8_t)d->n_inputs; r.repeat = 1;
+      r.dims[0] = 3; r.dims[1] = 5; r.dims[2] = 2; r.dims[3] = 2; r.dims[4] = 2;
+      for (i = 0; i < 6; i++) { r.rq[i][0] = 385; r.rq[i][1] = 10; }
+      r.consts[0] = 40; r.consts[1] = 1772; r.consts[2] = 1772;
+      for (i = 0; i < (uint32_t)d->n_inputs; i++) {
+        uint32_t bytes = (uint32_t)(in[i] * th_dtype_size(d->input_types[i]));
+        r.in[i] = off;
+        for (j = 0; j < bytes; j += 200) {
+          uint8_t chunk[200];
+          uint32_t k, m = bytes - j < 200 ? bytes - j : 200;
+          for (k = 0; k < m; k++) chunk[k] = (uint8_t)((j + k) * 131u + i * 17u + 5u);
+          write_arena(off + j, chunk, m);
+        }
+        off = (off + bytes + 3u) & ~3u;
+      }
+      r.out = off;
+      r.scr = (off + (uint32_t)out + 3u) & ~3u;
+      r.scr_len = (uint32_t)th_scratch_bytes(id, &sh, 2);
+      check(r.scr + r.scr_len <= ARENA && out <= sizeof first, "layout fits");
+      for (cores = 1; cores <= 2; cores++) {
+        uint16_t s = next_seq();
+        reply *rep;
+        r.cores = (uint8_t)cores;
+        rep = run(&r, s);
+        expect_ok(rep, TH_MSG_RUN, s);
+        check(rep->pl[0] == 0, "th_status %u", rep->pl[0]);
+        check(le32(rep->pl + 16) == out, "output bytes %u, want %u", le32(rep->pl + 16), (unsigned)out);
+        check(le32(rep->pl + 20) == th_crc32(0, fake_arena() + r.out, out), "output CRC");
+        if (cores == 1) memcpy(first, fake_arena() + r.out, out);
+        else check(memcmp(first, fake_arena() + r.out, out) == 0, "2 cores give other bytes than 1 (split %u)", split);
+        memset(fake_arena() + r.out, 0xEE, out); /* so a run that writes nothing is caught */
+      }
+      check(fake_guards_ok(), "guards");
+    }
+  }
+}
+
 int main(void) {
   t_boot_hello();
+  t_all_kernels();
   t_framing();
   t_too_large_big();
   t_regions();

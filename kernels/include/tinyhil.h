@@ -99,20 +99,31 @@ const th_kernel_desc *th_kernel_get(int32_t id);
 /* -1 when no kernel has that name. */
 int32_t th_kernel_find(const char *name);
 
-/* Checks the shape (and split/T) for this kernel; TH_OK or TH_ERR_SHAPE/TH_ERR_ARG. */
+/* Checks the shape (and split/T) for this kernel; TH_OK or TH_ERR_SHAPE/TH_ERR_ARG.
+ * Only the shape fields the kernel reads are checked (e.g. softmax ignores P and H,
+ * qk_softmax/av ignore E, only mhsa_dft reads T); every input, the output and the
+ * 1-core scratch must stay below 2^31 bytes. split is checked (TH_ERR_ARG) only by
+ * qk_softmax and av. rq and consts are not checked here (th_kernel_run checks div). */
 th_status th_check_params(int32_t id, const th_params *p);
 /* Element counts of each input and of the output (bytes = count * dtype size).
  * Returns TH_ERR_SHAPE when a size would not fit in size_t / 2^31. */
 th_status th_kernel_sizes(int32_t id, const th_shape *s, size_t in_counts[TH_MAX_INPUTS],
                           size_t *out_count);
-/* Scratch bytes a run of this kernel needs with n_cores cores (0 for most kernels). */
+/* Scratch bytes a run of this kernel needs with n_cores cores (0 for most kernels);
+ * exactly the formulas of docs/kernels.md. SIZE_MAX when the shape or n_cores is
+ * invalid or the size reaches 2^31. */
 size_t th_scratch_bytes(int32_t id, const th_shape *s, int32_t n_cores);
-/* Multiply-accumulates of one run as the reference counts them (see docs/kernels.md). */
+/* Multiply-accumulates of one run as the reference counts them (see docs/kernels.md);
+ * 0 for an invalid id or shape. */
 uint64_t th_kernel_macs(int32_t id, const th_shape *s);
 
 /* Runs the calling core's slice of kernel `id`. Every core of a run calls this
  * with the same arguments but its own ctx->core_id. Checks params, rq and scratch
- * before touching memory. */
+ * before touching memory, in this order: id/null pointers/partition (TH_ERR_ARG,
+ * also a NULL barrier for mhsa, mhsa_fwsa, mhsa_dft when n_cores > 1), shape
+ * (TH_ERR_SHAPE), div of the kernel's rq pairs (TH_ERR_RQ), scratch size
+ * (TH_ERR_SCRATCH; a NULL scratch when bytes are needed is TH_ERR_ARG). On error
+ * nothing is written. gelu accepts any int32 consts (its math is exact for all). */
 th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs[],
                         void *output, const th_ctx *ctx);
 

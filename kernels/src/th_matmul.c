@@ -19,7 +19,7 @@
  * H*P that big) take the int64 path. */
 #define TH_MM_K32_MAX 131068
 
-#if !defined(TH_NO_SIMD) && defined(__ARM_FEATURE_DSP)
+#if !defined(TH_NO_SIMD) && !defined(TH_NO_DSP) && defined(__ARM_FEATURE_DSP)
 #define TH_ISA_DSP 1
 #include <arm_acle.h>
 #define TH_TM 2
@@ -47,13 +47,30 @@ TH_PORTABLE_TILES(uint8_t, u8)
 #if defined(TH_ISA_DSP)
 /* ==== ARMv7E-M DSP tiles ================================================ */
 
-/* Readable names for the ACLE SIMD32 intrinsics. */
-#define TH_SIGN_EXTEND_EVEN_BYTES(w) __sxtb16(w)          /* [b0, b2] -> int16 x2 */
-#define TH_SIGN_EXTEND_ODD_BYTES(w) __sxtb16(__ror(w, 8)) /* [b1, b3] -> int16 x2 */
-#define TH_ZERO_EXTEND_EVEN_BYTES(w) __uxtb16(w)
-#define TH_ZERO_EXTEND_ODD_BYTES(w) __uxtb16(__ror(w, 8))
+/* Readable names for the ACLE SIMD32 intrinsics. SXTB16/UXTB16 with ROR #8 pick the
+ * odd bytes in one instruction; GCC does not fold a C rotate into that operand (and
+ * GCC 12's arm_acle.h has no __ror), so, like CMSIS-Core's __SXTB16_RORn, GCC gets
+ * the one-instruction form through inline asm. */
+#if defined(__GNUC__) && !defined(__clang__)
+TH_INLINE uint32_t th_sxtb16_ror8(uint32_t w) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ROR #8" : "=r"(r) : "r"(w));
+  return r;
+}
+TH_INLINE uint32_t th_uxtb16_ror8(uint32_t w) {
+  uint32_t r;
+  __asm__("uxtb16 %0, %1, ROR #8" : "=r"(r) : "r"(w));
+  return r;
+}
+#else
+TH_INLINE uint32_t th_sxtb16_ror8(uint32_t w) { return __sxtb16((w >> 8) | (w << 24)); }
+TH_INLINE uint32_t th_uxtb16_ror8(uint32_t w) { return __uxtb16((w >> 8) | (w << 24)); }
+#endif
+#define TH_SIGN_EXTEND_EVEN_BYTES(w) __sxtb16(w)       /* [b0, b2] -> int16 x2 */
+#define TH_SIGN_EXTEND_ODD_BYTES(w) th_sxtb16_ror8(w)  /* [b1, b3] -> int16 x2 */
+#define TH_ZERO_EXTEND_EVEN_BYTES(w) __uxtb16(w)       /* [b0, b2] -> uint16 x2 */
+#define TH_ZERO_EXTEND_ODD_BYTES(w) th_uxtb16_ror8(w)  /* [b1, b3] -> uint16 x2 */
 #define TH_DUAL_MAC(x, y, acc) ((int32_t)__smlad((x), (y), (uint32_t)(acc))) /* acc + x.lo*y.lo + x.hi*y.hi */
-
 /* 4 bytes from any alignment (Cortex-M4/M7 LDR handles unaligned words). */
 TH_INLINE uint32_t th_read4(const void *p) {
   uint32_t w;
@@ -65,19 +82,19 @@ TH_INLINE uint32_t th_read4(const void *p) {
   /* 2 rows of a x 2 rows of b: per 4 k, 4 loads, 8 extensions, 8 SMLAD = 16 MACs. */        \
   TH_INLINE void th_tmain_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb,        \
                                 int32_t k, int32_t c[2 * TH_TM]) {                           \
-    const TA *a0 = a, *a1 = a + lda;                                                         \
-    const int8_t *b0 = b, *b1 = b + ldb;                                                     \
-    int32_t c00 = 0, c01 = 0, c10 = 0, c11 = 0, q = 0;                                      \
-    for (; q + 4 <= k; q += 4) {                                                             \
-      uint32_t wa0 = th_read4(a0 + q), wa1 = th_read4(a1 + q);                               \
-      uint32_t wb0 = th_read4(b0 + q), wb1 = th_read4(b1 + q);                               \
+    const TA *a0 = a, *a1 = a + lda, *pa0 = a0, *pa1 = a1;                                   \
+    const int8_t *b0 = b, *b1 = b + ldb, *pb0 = b0, *pb1 = b1;                               \
+    int32_t c00 = 0, c01 = 0, c10 = 0, c11 = 0, q = k & ~3, it;                             \
+    for (it = k >> 2; it > 0; it--) {                                                        \
+      uint32_t wa0 = th_read4(pa0), wa1 = th_read4(pa1), wb, be, bo;                         \
       uint32_t a0e = EXT_EVEN(wa0), a0o = EXT_ODD(wa0), a1e = EXT_EVEN(wa1), a1o = EXT_ODD(wa1); \
-      uint32_t b0e = TH_SIGN_EXTEND_EVEN_BYTES(wb0), b0o = TH_SIGN_EXTEND_ODD_BYTES(wb0);    \
-      uint32_t b1e = TH_SIGN_EXTEND_EVEN_BYTES(wb1), b1o = TH_SIGN_EXTEND_ODD_BYTES(wb1);    \
-      c00 = TH_DUAL_MAC(a0e, b0e, c00); c00 = TH_DUAL_MAC(a0o, b0o, c00);                    \
-      c01 = TH_DUAL_MAC(a0e, b1e, c01); c01 = TH_DUAL_MAC(a0o, b1o, c01);                    \
-      c10 = TH_DUAL_MAC(a1e, b0e, c10); c10 = TH_DUAL_MAC(a1o, b0o, c10);                    \
-      c11 = TH_DUAL_MAC(a1e, b1e, c11); c11 = TH_DUAL_MAC(a1o, b1o, c11);                    \
+      wb = th_read4(pb0), be = TH_SIGN_EXTEND_EVEN_BYTES(wb), bo = TH_SIGN_EXTEND_ODD_BYTES(wb); \
+      c00 = TH_DUAL_MAC(a0e, be, c00); c00 = TH_DUAL_MAC(a0o, bo, c00);                      \
+      c10 = TH_DUAL_MAC(a1e, be, c10); c10 = TH_DUAL_MAC(a1o, bo, c10);                      \
+      wb = th_read4(pb1), be = TH_SIGN_EXTEND_EVEN_BYTES(wb), bo = TH_SIGN_EXTEND_ODD_BYTES(wb); \
+      c01 = TH_DUAL_MAC(a0e, be, c01); c01 = TH_DUAL_MAC(a0o, bo, c01);                      \
+      c11 = TH_DUAL_MAC(a1e, be, c11); c11 = TH_DUAL_MAC(a1o, bo, c11);                      \
+      pa0 += 4, pa1 += 4, pb0 += 4, pb1 += 4;                                                \
     }                                                                                        \
     c[0] = c00 + th_dot1_##SFX(a0, b0, q, k);                                                \
     c[1] = c01 + th_dot1_##SFX(a0, b1, q, k);                                                \
@@ -158,6 +175,63 @@ TH_INLINE int32_t th_hsum(__m128i v) {
 TH_SSE2_TILES(int8_t, i8)
 TH_SSE2_TILES(uint8_t, u8)
 
+/* ==== x86 AVX2 tiles (host builds with GCC/Clang; chosen at run time) ===== *
+ * Same tiles 16 bytes at a time: VPMOVSXBW/VPMOVZXBW widen 16 int8 in one
+ * instruction and VPMADDWD does 16 products. Compiled with the avx2 target
+ * attribute and called only when the CPU reports AVX2, so the binary still runs
+ * on any x86-64. TH_NO_AVX2 leaves the SSE2 tiles alone (the self-test checks both). */
+#if !defined(TH_NO_AVX2) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define TH_ISA_AVX2 1
+#include <immintrin.h>
+#define TH_AVX2 __attribute__((target("avx2")))
+TH_AVX2 static inline __m256i th_ld16_i8(const int8_t *p) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+TH_AVX2 static inline __m256i th_ld16_u8(const uint8_t *p) {
+  return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+TH_AVX2 static inline __m128i th_fold(__m256i v) {
+  return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+#define TH_MADD256(acc, x, y) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y))
+
+#define TH_AVX2_TILES(TA, SFX)                                                              \
+  TH_AVX2 static inline void th_tmain_##SFX##_avx2(const TA *a, size_t lda, const int8_t *b, \
+                                                   size_t ldb, int32_t k, int32_t c[8]) {   \
+    const TA *a0 = a, *a1 = a + lda, *a2 = a1 + lda, *a3 = a2 + lda;                        \
+    const int8_t *b0 = b, *b1 = b + ldb;                                                    \
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;                 \
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;                                     \
+    int32_t q = 0;                                                                          \
+    for (; q + 16 <= k; q += 16) {                                                          \
+      __m256i w0 = th_ld16_i8(b0 + q), w1 = th_ld16_i8(b1 + q), x;                          \
+      x = th_ld16_##SFX(a0 + q); TH_MADD256(c00, x, w0); TH_MADD256(c01, x, w1);            \
+      x = th_ld16_##SFX(a1 + q); TH_MADD256(c10, x, w0); TH_MADD256(c11, x, w1);            \
+      x = th_ld16_##SFX(a2 + q); TH_MADD256(c20, x, w0); TH_MADD256(c21, x, w1);            \
+      x = th_ld16_##SFX(a3 + q); TH_MADD256(c30, x, w0); TH_MADD256(c31, x, w1);            \
+    }                                                                                       \
+    th_hsum4(th_fold(c00), th_fold(c01), th_fold(c10), th_fold(c11), c);                    \
+    th_hsum4(th_fold(c20), th_fold(c21), th_fold(c30), th_fold(c31), c + 4);                \
+    if (q < k) {                                                                            \
+      c[0] += th_dot1_##SFX(a0, b0, q, k), c[1] += th_dot1_##SFX(a0, b1, q, k);             \
+      c[2] += th_dot1_##SFX(a1, b0, q, k), c[3] += th_dot1_##SFX(a1, b1, q, k);             \
+      c[4] += th_dot1_##SFX(a2, b0, q, k), c[5] += th_dot1_##SFX(a2, b1, q, k);             \
+      c[6] += th_dot1_##SFX(a3, b0, q, k), c[7] += th_dot1_##SFX(a3, b1, q, k);             \
+    }                                                                                       \
+  }                                                                                         \
+  TH_AVX2 static inline int32_t th_tdot_##SFX##_avx2(const TA *a, const int8_t *b,          \
+                                                     int32_t k) {                           \
+    __m256i c0 = _mm256_setzero_si256();                                                    \
+    int32_t q = 0;                                                                          \
+    for (; q + 16 <= k; q += 16) TH_MADD256(c0, th_ld16_##SFX(a + q), th_ld16_i8(b + q));   \
+    return th_hsum(th_fold(c0)) + th_dot1_##SFX(a, b, q, k);                                \
+  }
+
+TH_AVX2_TILES(int8_t, i8)
+TH_AVX2_TILES(uint8_t, u8)
+#endif
+
 #else
 /* ==== portable tiles ===================================================== */
 
@@ -192,15 +266,16 @@ TH_C_TILES(uint8_t, u8)
 
 #define TH_BIAS(bias, j) ((bias) ? (int32_t)(bias)[j] : 0)
 
-/* TH_TM x 2 main tiles, then the odd column (TH_TM x 1) and the row tail (1 x 1). */
-#define TH_MM_DRIVER(TA, SFX)                                                               \
+/* TH_TM x 2 main tiles, then the odd column (TH_TM x 1) and the row tail (1 x 1).
+ * VAR names the tile variant (empty, or _avx2). */
+#define TH_MM_DRIVER(TA, SFX, VAR)                                                             \
   int32_t i = 0, j, r;                                                                      \
   for (; i + TH_TM <= m; i += TH_TM) {                                                      \
     const TA *ai = a + (size_t)i * lda;                                                     \
     int8_t *o = out + (ptrdiff_t)i * rs;                                                    \
     for (j = 0; j + 2 <= n; j += 2) {                                                       \
       int32_t c[2 * TH_TM], bj0 = TH_BIAS(bias, j), bj1 = TH_BIAS(bias, j + 1);             \
-      th_tmain_##SFX(ai, lda, b + (size_t)j * ldb, ldb, k, c);                              \
+      th_tmain_##SFX##VAR(ai, lda, b + (size_t)j * ldb, ldb, k, c);                              \
       for (r = 0; r < TH_TM; r++) {                                                         \
         o[r * rs + j * cs] = th_rq32(c[2 * r] + bj0, rq.mul, rq.div);                       \
         o[r * rs + (j + 1) * cs] = th_rq32(c[2 * r + 1] + bj1, rq.mul, rq.div);             \
@@ -209,13 +284,13 @@ TH_C_TILES(uint8_t, u8)
     for (; j < n; j++)                                                                      \
       for (r = 0; r < TH_TM; r++)                                                           \
         o[r * rs + j * cs] = th_rq32(                                                       \
-            th_tdot_##SFX(ai + (size_t)r * lda, b + (size_t)j * ldb, k) + TH_BIAS(bias, j),  \
+            th_tdot_##SFX##VAR(ai + (size_t)r * lda, b + (size_t)j * ldb, k) + TH_BIAS(bias, j), \
             rq.mul, rq.div);                                                                \
   }                                                                                         \
   for (; i < m; i++)                                                                        \
     for (j = 0; j < n; j++)                                                                 \
       out[(ptrdiff_t)i * rs + j * cs] = th_rq32(                                            \
-          th_tdot_##SFX(a + (size_t)i * lda, b + (size_t)j * ldb, k) + TH_BIAS(bias, j),     \
+          th_tdot_##SFX##VAR(a + (size_t)i * lda, b + (size_t)j * ldb, k) + TH_BIAS(bias, j), \
           rq.mul, rq.div);
 
 /* Rows longer than TH_MM_K32_MAX: exact int64 accumulation, no tiling (rare shapes). */
@@ -233,19 +308,49 @@ static void th_mm_i8_wide(const int8_t *a, size_t lda, const int8_t *b, size_t l
   }
 }
 
+#if defined(TH_ISA_AVX2)
+TH_AVX2 static void th_mm_i8_avx2(const int8_t *a, size_t lda, const int8_t *b, size_t ldb,
+                                  int32_t m, int32_t n, int32_t k, const int16_t *bias, th_rq rq,
+                                  int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {
+  TH_MM_DRIVER(int8_t, i8, _avx2)
+}
+TH_AVX2 static void th_mm_u8_avx2(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb,
+                                  int32_t m, int32_t n, int32_t k, th_rq rq, int8_t *out,
+                                  ptrdiff_t rs, ptrdiff_t cs) {
+  const int16_t *bias = NULL;
+  TH_MM_DRIVER(uint8_t, u8, _avx2)
+}
+/* The CPU check reads libgcc's cpu model (set up before main); nothing here is written. */
+#define TH_HAVE_AVX2() __builtin_cpu_supports("avx2")
+#endif
+
 void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
               int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {
   if (k > TH_MM_K32_MAX) {
     th_mm_i8_wide(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
     return;
   }
+#if defined(TH_ISA_AVX2)
+  if (TH_HAVE_AVX2()) {
+    th_mm_i8_avx2(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
+    return;
+  }
+#endif
   {
-    TH_MM_DRIVER(int8_t, i8)
+    TH_MM_DRIVER(int8_t, i8, )
   }
 }
 
 void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
               int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {
   const int16_t *bias = NULL;
-  TH_MM_DRIVER(uint8_t, u8)
+#if defined(TH_ISA_AVX2)
+  if (TH_HAVE_AVX2()) {
+    th_mm_u8_avx2(a, lda, b, ldb, m, n, k, rq, out, rs, cs);
+    return;
+  }
+#endif
+  {
+    TH_MM_DRIVER(uint8_t, u8, )
+  }
 }

@@ -106,8 +106,7 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // A test that fails or a script that exits must not leave QEMU running.
-  process.on('exit', () => {
+  const killAll = () => {
     for (const c of live) {
       try {
         c.kill('SIGKILL');
@@ -115,7 +114,17 @@ function installExitHook(): void {
         /* already gone */
       }
     }
-  });
+  };
+  // A test that fails or a script that exits must not leave QEMU running.
+  process.on('exit', killAll);
+  // Signals skip 'exit' handlers: kill QEMU, then let the signal do what it would have done
+  // (re-raised only when nobody else handles it, so other handlers keep their behaviour).
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+  }
 }
 
 /** A TCP port free right now on 127.0.0.1 (for the gdbstub). */

@@ -5,7 +5,7 @@ import type { SerialPort } from 'serialport';
 import type { Lpm01aSpec } from './spec';
 import { classifyLpm01aLine, looksLikeDamagedSamples } from './lpm01aLines';
 import type { Lpm01aLine } from './lpm01aLines';
-import { closeSerial, openSerial, writeSerial } from './serial';
+import { closeSerial, openSerial, watchSerial, writeSerial } from './serial';
 import { formatSI, makeResult } from './types';
 import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
 import { windowCrossCheck } from './crosscheck';
@@ -78,6 +78,7 @@ export class Lpm01aSource implements EnergySource {
   private constructor(private readonly spec: Lpm01aSpec, private readonly sp: SerialPort, private readonly board?: ModelBoard) {
     const parser = sp.pipe(new ReadlineParser({ delimiter: '\n' }));
     parser.on('data', (line: string) => this.onLine(line));
+    watchSerial(sp, this.where(), () => this.closed, (e) => this.acq?.fail(e));
   }
 
   static async open(spec: Lpm01aSpec, board?: ModelBoard): Promise<Lpm01aSource> {
@@ -196,6 +197,7 @@ export class Lpm01aSource implements EnergySource {
   }
 
   async measure(window: EnergyWindow, opts: MeasureOptions = {}): Promise<EnergyResult> {
+    if (this.acq) throw new Error(`${this.where()}: a measurement is already running on this source`);
     const acq = new Acquisition();
     this.acq = acq;
     const settleMs = opts.settleMs ?? 2000;

@@ -4,7 +4,7 @@ import type { SerialPort } from 'serialport';
 import type { Ppk2Spec } from './spec';
 import { PPK2_OP, PPK2_SAMPLE_HZ, Ppk2WordReader, decodePpk2Word, parsePpk2Metadata, ppk2Current, ppk2RegulatorBytes } from './ppk2Decode';
 import type { Ppk2Metadata } from './ppk2Decode';
-import { closeSerial, openSerial, sleep, writeSerial } from './serial';
+import { closeSerial, flushSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
 import { formatSI, makeResult } from './types';
 import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
 import { windowCrossCheck } from './crosscheck';
@@ -46,10 +46,13 @@ export class Ppk2Source implements EnergySource {
   private acq: Acquisition | null = null;
   private lastByteAt = Date.now();
   private readonly mask: number;
+  private closing = false;
+  private busy = false;
 
   private constructor(private readonly spec: Ppk2Spec, private readonly sp: SerialPort, private readonly board?: ModelBoard) {
     this.mask = 1 << spec.bit;
     sp.on('data', (chunk: Buffer) => this.onData(chunk));
+    watchSerial(sp, this.where(), () => this.closing, (e) => this.acq?.fail(e));
   }
 
   static async open(spec: Ppk2Spec, board?: ModelBoard): Promise<Ppk2Source> {
@@ -172,17 +175,23 @@ export class Ppk2Source implements EnergySource {
   }
 
   async measure(window: EnergyWindow, opts: MeasureOptions = {}): Promise<EnergyResult> {
+    if (this.busy) throw new Error(`${this.where()}: a measurement is already running on this source`);
+    this.busy = true;
     const acq = new Acquisition();
     const settleMs = opts.settleMs ?? 2000;
-    this.acq = acq;
-    const watchdog = setInterval(() => {
-      if (Date.now() - acq.lastDataAt > this.spec.timeoutMs) {
-        acq.fail(new Error(`${this.where()}: no samples for more than ${this.spec.timeoutMs} ms (last command ${this.lastCommand}, ${acq.total} samples received)`));
-      }
-    }, 20);
+    let watchdog: NodeJS.Timeout | undefined;
     try {
+      // Samples still in flight from an earlier acquisition would splice into this one: drain them first.
+      await this.quiet(50, 1000);
+      await flushSerial(this.sp);
+      this.acq = acq;
       await this.send([PPK2_OP.AverageStart]);
       acq.lastDataAt = Date.now();
+      watchdog = setInterval(() => {
+        if (Date.now() - acq.lastDataAt > this.spec.timeoutMs) {
+          acq.fail(new Error(`${this.where()}: no samples for more than ${this.spec.timeoutMs} ms (last command ${this.lastCommand}, ${acq.total} samples received)`));
+        }
+      }, 20);
       const running = window();
       running.catch(() => undefined); // if the monitor fails first, the board's outcome no longer matters
       const report = await Promise.race([running, acq.failed]);
@@ -194,9 +203,11 @@ export class Ppk2Source implements EnergySource {
       }
       if (acq.fault) throw acq.fault;
       if (acq.phase !== 'after') {
+        const d = `trigger D${this.spec.bit}`;
+        const pulses = this.spec.trig === 'pulses';
         throw new Error(acq.phase === 'before'
-          ? `${this.where()}: trigger D${this.spec.bit} never went high within ${settleMs} ms after the board finished (${acq.total} samples); check the wire from the board's trigger GPIO to the logic port`
-          : `${this.where()}: trigger D${this.spec.bit} went high but did not fall within ${settleMs} ms after the board finished`);
+          ? `${this.where()}: ${d} ${pulses ? 'gave no start pulse' : 'never went high'} within ${settleMs} ms after the board finished (${acq.total} samples); check the wire from the board's trigger GPIO to the logic port`
+          : `${this.where()}: ${d} ${pulses ? 'gave a start pulse but no end pulse' : 'went high but did not fall'} within ${settleMs} ms after the board finished`);
       }
       if (acq.winCount === 0) {
         throw new Error(`${this.where()}: the trigger window held no samples (shorter than 10 µs); raise repeat`);
@@ -206,7 +217,8 @@ export class Ppk2Source implements EnergySource {
       clearInterval(watchdog);
       this.acq = null;
       await this.send([PPK2_OP.AverageStop]).catch(() => undefined);
-      await this.quiet(30, 500);
+      await this.quiet(50, 1000);
+      this.busy = false;
     }
   }
 
@@ -233,6 +245,7 @@ export class Ppk2Source implements EnergySource {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await closeSerial(this.sp);
   }
 }

@@ -21,7 +21,8 @@ table { border-collapse: collapse; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; }
 th { background: #f0f0f0; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.ok { color: #176d17; text-align: center; } td.bad { color: #b00020; font-weight: bold; text-align: center; }
-.plots { display: flex; flex-wrap: wrap; gap: 12px; } .plot { border: 1px solid #ddd; padding: 6px; margin: 0; }
+.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 12px; }
+.plot { border: 1px solid #ddd; padding: 6px; margin: 0; } figcaption { font-weight: bold; font-size: 14px; margin: 2px 4px 6px; } .plot svg { max-width: 100%; height: auto; }
 .meta { color: #555; font-size: 13px; } ul.fail li { color: #b00020; }
 `;
 
@@ -59,7 +60,7 @@ export async function renderHtml(records: ResultRecord[], opts: { title?: string
 <p class="meta">${[...boards.values()].map((r) => `${esc(r.board)}: firmware ${esc(r.firmwareVersion)}, counter ${esc(r.counterUnit ?? '-')}`).join('<br>')}</p>
 ${fails.length ? `<ul class="fail">${fails.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
 <h2>Plots</h2>
-${svgs.length ? `<div class="plots">${svgs.map((s, i) => `<figure class="plot" aria-label="${esc(plots[i].title)}">${inlineSvg(s)}</figure>`).join('\n')}</div>` : '<p class="meta">no finished points to plot</p>'}
+${svgs.length ? `<div class="plots">${svgs.map((s, i) => `<figure class="plot"><figcaption>${esc(plots[i].title)}</figcaption>${inlineSvg(s)}</figure>`).join('\n')}</div>` : '<p class="meta">no finished points to plot</p>'}
 <h2>Results</h2>
 <table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
 <tbody>

@@ -45,9 +45,9 @@ function axisS(values: Array<{ S: number }>): Spec {
   };
 }
 
-function lineSpec(title: string, values: Array<{ S: number }>, y: Spec): Spec {
+/** No title inside the SVG: the page captions each plot, so every plot keeps the same drawing width. */
+function lineSpec(values: Array<{ S: number }>, y: Spec): Spec {
   return {
-    title: { text: title, fontSize: 14, anchor: 'start' },
     width: 470,
     height: 260,
     data: { values },
@@ -75,7 +75,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     const title = `MAC per count vs S on ${b} (count: ${unit})`;
     plots.push({
       title,
-      spec: lineSpec(title, rs.map((r) => ({ series: series(r), S: r.shape.S, macPerCount: r.macPerCount })),
+      spec: lineSpec(rs.map((r) => ({ series: series(r), S: r.shape.S, macPerCount: r.macPerCount })),
         { field: 'macPerCount', type: 'quantitative', title: `MAC per ${unit}` }),
     });
   }
@@ -87,7 +87,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     const title = `Energy per inference on ${b} (µJ${est})`;
     plots.push({
       title,
-      spec: lineSpec(title, rs.map((r) => ({ series: series(r), S: r.shape.S, uJ: r.energy!.perInferenceUj })),
+      spec: lineSpec(rs.map((r) => ({ series: series(r), S: r.shape.S, uJ: r.energy!.perInferenceUj })),
         { field: 'uJ', type: 'quantitative', title: 'µJ per inference', scale: { type: 'log' } }),
     });
   }
@@ -96,11 +96,11 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
   const attn = ok.filter((r) => (r.kernel === 'mhsa' || r.kernel === 'mhsa_dft') && r.arenaPeak !== undefined && r.arenaPeak > 0);
   if (attn.some((r) => r.kernel === 'mhsa_dft')) {
     const title = 'Arena peak vs S: depth-first tiling (mhsa_dft) vs full MHSA';
-    const seen = new Map<string, { S: number }>();
+    const seen = new Map<string, { S: number; series: string; arenaPeak?: number }>();
     for (const r of attn) seen.set(`${series(r)}|${r.shape.S}`, { series: series(r), S: r.shape.S, arenaPeak: r.arenaPeak });
     plots.push({
       title,
-      spec: lineSpec(title, [...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]', scale: { type: 'log' } }),
+      spec: lineSpec([...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]' }),
     });
   }
   return plots;

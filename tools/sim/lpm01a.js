@@ -49,6 +49,7 @@ class Lpm01aSim {
   async open() {
     this.port = new SerialPort({ path: this.o.path, baudRate: 3686400, autoOpen: false });
     await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
+    this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
     this.port.on('data', (d) => this.onData(d.toString('latin1')));
     return this;
   }

@@ -51,11 +51,13 @@ class Ppk2Sim {
    * @param {number} [o.idleA]       current outside trigger windows (A), default 1 mA
    * @param {number} [o.activeA]     current inside windows (A), default 12.5 mA
    * @param {number} [o.bit]         logic channel driven by trigger windows (0..7), default 0
+   * @param {boolean} [o.pulses]     trigger as MLPerf-style pulses: idle high, a low pulse of `pulseSamples` (3)
+   *                                 at the window's start and another at its end; default: high during the window
    * @param {object} [o.fault]       { dropAt: k, dropCount: n } skip n samples from k (counter keeps counting);
    *                                 { silentAfterSamples: n }; { noMetadata: true }; { metadata: 'text' }
    */
   constructor(o) {
-    this.o = { idleA: 1e-3, activeA: 12.5e-3, bit: 0, fault: {}, ...o };
+    this.o = { idleA: 1e-3, activeA: 12.5e-3, bit: 0, pulses: false, pulseSamples: 3, fault: {}, ...o };
     this.fault = this.o.fault || {};
     this.vddMv = 3000;
     this.mode = 0;
@@ -66,11 +68,14 @@ class Ppk2Sim {
     this.cmds = [];       // [opcode, ...args] received, for tests
     this.pending = Buffer.alloc(0);
     this.split = 1;
+    this.outQ = [];
+    this.writing = false;
   }
 
   async open() {
     this.port = new SerialPort({ path: this.o.path, baudRate: 115200, autoOpen: false });
     await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
+    this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
     this.port.on('data', (d) => this.onData(d));
     return this;
   }
@@ -85,7 +90,7 @@ class Ppk2Sim {
   /** Drives the logic bit high for exactly `samples` samples from the next one; resolves once streamed. */
   trigger(samples) {
     return new Promise((resolve) => {
-      const start = Math.max(this.n, ...this.windows.map((w) => w.end)) + 1;
+      const start = Math.max(this.n, ...this.windows.map((w) => w.end + this.o.pulseSamples)) + 1;
       this.windows.push({ start, end: start + samples, resolve });
     });
   }
@@ -116,8 +121,23 @@ class Ppk2Sim {
     }
   }
 
+  /**
+   * Queues bytes and hands them to the port one piece at a time, so that AverageStop can drop what was not
+   * sent yet (a real PPK2 stops at once; a deep Node write queue would deliver stale samples long after).
+   */
   write(buf) {
-    if (this.port && this.port.isOpen && !this.silent) this.port.write(buf);
+    if (!this.port || !this.port.isOpen || this.silent) return;
+    this.outQ.push(Buffer.from(buf));
+    this.pump();
+  }
+
+  pump() {
+    if (this.writing || this.outQ.length === 0 || !this.port.isOpen) return;
+    this.writing = true;
+    this.port.write(this.outQ.shift(), () => {
+      this.writing = false;
+      this.pump();
+    });
   }
 
   startStream() {
@@ -132,6 +152,7 @@ class Ppk2Sim {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.outQ = [];
   }
 
   tick() {
@@ -143,14 +164,18 @@ class Ppk2Sim {
     const ft = this.fault;
     const idle = encodeCurrent(this.o.idleA, this.vddMv);
     const active = encodeCurrent(this.o.activeA, this.vddMv);
+    const bit = 1 << this.o.bit, P = this.o.pulseSamples;
     while (this.n < due) {
       const k = this.n++;
-      while (this.windows.length && k >= this.windows[0].end) setImmediate(this.windows.shift().resolve);
-      const inside = this.windows.length > 0 && k >= this.windows[0].start;
+      // In pulse mode a window stays queued until its end pulse is out.
+      while (this.windows.length && k >= this.windows[0].end + (this.o.pulses ? P : 0)) setImmediate(this.windows.shift().resolve);
+      const w = this.windows[0];
+      const inside = w !== undefined && k >= w.start && k < w.end;
+      const inPulse = w !== undefined && ((k >= w.start && k < w.start + P) || (k >= w.end && k < w.end + P));
       if (ft.silentAfterSamples !== undefined && k >= ft.silentAfterSamples) this.silent = true;
       if (ft.dropAt !== undefined && k >= ft.dropAt && k < ft.dropAt + (ft.dropCount || 1)) continue;
       const e = inside ? active : idle;
-      const logic = inside ? 1 << this.o.bit : 0;
+      const logic = this.o.pulses ? (inPulse ? 0 : bit) : (inside ? bit : 0);
       const word = (e.raw | (e.range << 14) | ((k & 0x3f) << 18) | (logic << 24)) >>> 0;
       out.writeUInt32LE(word, o);
       o += 4;

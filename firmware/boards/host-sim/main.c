@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "hal.h"
 #include "hal_host.h"
@@ -16,11 +20,12 @@ static void on_signal(int sig) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: tinyhil-host-sim [--arena BYTES] [--max-frame N]\n"
+          "usage: tinyhil-host-sim [--arena BYTES] [--max-frame N] [--exit-with-parent]\n"
           "  Serves the tinyhil protocol (docs/protocol.md) on a new pseudo-terminal and prints\n"
           "  'PTY <path>' on stdout when ready. Stops on SIGTERM or SIGINT.\n"
           "  --arena BYTES   arena size, 1024..1073741824 (default 8388608)\n"
-          "  --max-frame N   largest frame offered in HELLO, 256..%u (default 4096)\n",
+          "  --max-frame N   largest frame offered in HELLO, 256..%u (default 4096)\n"
+          "  --exit-with-parent  stop when the process that started it dies (Linux)\n",
           (unsigned)TH_FW_MAX_FRAME);
 }
 
@@ -43,10 +48,11 @@ static uint32_t number(const char *opt, const char *s, unsigned long lo, unsigne
 int main(int argc, char **argv) {
   struct sigaction sa;
   uint32_t max_frame = 4096;
-  int i;
+  int i, exit_with_parent = 0;
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--arena")) host_arena_bytes = number("--arena", argv[++i], 1024, 1ul << 30);
     else if (!strcmp(argv[i], "--max-frame")) max_frame = number("--max-frame", argv[++i], 256, TH_FW_MAX_FRAME);
+    else if (!strcmp(argv[i], "--exit-with-parent")) exit_with_parent = 1;
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
     else {
       fprintf(stderr, "tinyhil-host-sim: unknown argument '%s'\n", argv[i]);
@@ -59,6 +65,16 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  if (exit_with_parent) {
+#ifdef __linux__
+    /* A parent that dies without stopping us (a crashed test runner) still stops us. */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) return 0; /* it died before prctl */
+#else
+    fprintf(stderr, "tinyhil-host-sim: --exit-with-parent needs Linux; ignored\n");
+#endif
+  }
 
   hal_init();
   th_fw_set_max_frame(max_frame);

@@ -1,0 +1,269 @@
+/* th_run.c - the RUN request: checks every field and region, then runs the kernel on the cores. */
+#include "th_run.h"
+
+#include <string.h>
+
+#include "hal.h"
+#include "th_crc32.h"
+#include "th_fw.h"
+#include "th_proto.h"
+#include "th_reply.h"
+#include "tinyhil.h"
+
+static uint8_t last_run[TH_PROTO_RUN_REPLY_FIXED_BYTES + 8 * TH_MAX_CORES];
+static uint32_t last_run_len;
+
+const uint8_t *th_run_last(uint32_t *len) {
+  *len = last_run_len;
+  return last_run;
+}
+
+void th_run_forget(void) { last_run_len = 0; }
+
+typedef struct {
+  int32_t id;
+  int32_t n_cores;
+  th_params params;
+  const void *inputs[TH_MAX_INPUTS];
+  void *output;
+  void *scratch;
+  size_t scratch_bytes;
+  th_status status[TH_MAX_CORES];
+} run_job;
+
+static void run_core(int32_t core_id, void *arg) {
+  run_job *job = (run_job *)arg;
+  th_ctx ctx;
+  if (core_id < 0 || core_id >= job->n_cores) return;
+  ctx.core_id = core_id;
+  ctx.n_cores = job->n_cores;
+  ctx.scratch = job->scratch;
+  ctx.scratch_bytes = job->scratch_bytes;
+  ctx.barrier = hal_barrier;
+  ctx.barrier_arg = 0;
+  job->status[core_id] = th_kernel_run(job->id, &job->params, job->inputs, job->output, &ctx);
+}
+
+static void run_prefix(const th_kernel_desc *d) {
+  th_txt("RUN ");
+  th_txt(d->name);
+  th_txt(": ");
+}
+
+static int overlaps(uint64_t a, uint64_t la, uint64_t b, uint64_t lb) {
+  return la && lb && a < b + lb && b < a + la;
+}
+
+static run_job job;
+
+void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) {
+  static const char *const dim_names[5] = {"S", "E", "P", "H", "T"};
+  const th_kernel_desc *d;
+  uint32_t n_in, i, k, dims[5], repeat, out_off, scr_off, scr_len, in_off[TH_MAX_INPUTS];
+  uint64_t in_len[TH_MAX_INPUTS], out_len, need, t0, t1, sum[TH_MAX_CORES], pc[TH_MAX_CORES];
+  size_t in_counts[TH_MAX_INPUTS], out_count;
+  int32_t id, cores;
+  th_status st = TH_OK;
+  uint32_t crc;
+
+  if (n < TH_PROTO_RUN_FIXED_BYTES ||
+      n != TH_PROTO_RUN_FIXED_BYTES + 4u * p[3] + TH_PROTO_RUN_TAIL_BYTES) {
+    th_fail(TH_PERR_BAD_LENGTH, TH_MSG_RUN, n);
+    th_txt("RUN: payload of ");
+    th_num(n);
+    th_txt(" bytes, expected 100 + 4 * n_inputs");
+    if (n >= 4) { th_txt(" = "); th_num(100u + 4u * p[3]); }
+    return;
+  }
+  id = p[0];
+  n_in = p[3];
+  d = th_kernel_get(id);
+  if (!d) {
+    th_fail(TH_PERR_BAD_KERNEL, TH_MSG_RUN, (uint32_t)id);
+    th_txt("RUN: unknown kernel id ");
+    th_num((uint32_t)id);
+    return;
+  }
+  if ((int32_t)n_in != d->n_inputs) {
+    th_fail(TH_PERR_BAD_KERNEL, TH_MSG_RUN, n_in);
+    run_prefix(d);
+    th_txt("n_inputs ");
+    th_num(n_in);
+    th_txt(", the kernel takes ");
+    th_num((uint32_t)d->n_inputs);
+    return;
+  }
+  cores = hal_board.n_cores > TH_MAX_CORES ? TH_MAX_CORES : hal_board.n_cores;
+  if (p[1] < 1 || p[1] > cores) {
+    th_fail(TH_PERR_BAD_CORES, TH_MSG_RUN, p[1]);
+    run_prefix(d);
+    th_txt("n_cores ");
+    th_num(p[1]);
+    th_txt(" outside 1..");
+    th_num((uint32_t)cores);
+    return;
+  }
+  memset(&job, 0, sizeof job);
+  job.id = id;
+  job.n_cores = p[1];
+  if (p[2] > TH_PROTO_SPLIT_ROWS) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, p[2]);
+    run_prefix(d);
+    th_txt("split ");
+    th_num(p[2]);
+    th_txt(" is neither 0 (heads) nor 1 (rows)");
+    return;
+  }
+  repeat = th_rd32(p + 84);
+  if (repeat == 0 || repeat > TH_FW_MAX_REPEAT) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, repeat);
+    run_prefix(d);
+    th_txt("repeat ");
+    th_num(repeat);
+    th_txt(" outside 1..");
+    th_num(TH_FW_MAX_REPEAT);
+    return;
+  }
+  for (i = 0; i < 5; i++) {
+    dims[i] = th_rd32(p + 4 + 4 * i);
+    if (i == 4 && !d->uses_T) dims[i] = 1; /* T is read by mhsa_dft only */
+    if (dims[i] < 1 || dims[i] > TH_MAX_DIM) {
+      th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, dims[i]);
+      run_prefix(d);
+      th_txt(dim_names[i]);
+      th_txt(" = ");
+      th_num(dims[i]);
+      th_txt(" outside 1..65535");
+      return;
+    }
+  }
+  job.params.shape.S = (int32_t)dims[0];
+  job.params.shape.E = (int32_t)dims[1];
+  job.params.shape.P = (int32_t)dims[2];
+  job.params.shape.H = (int32_t)dims[3];
+  job.params.shape.T = (int32_t)dims[4];
+  job.params.split = p[2] ? TH_SPLIT_ROWS : TH_SPLIT_HEADS;
+  for (i = 0; i < TH_MAX_RQ; i++) {
+    job.params.rq[i].mul = (int32_t)th_rd32(p + 24 + 8 * i);
+    job.params.rq[i].div = (int32_t)th_rd32(p + 28 + 8 * i);
+  }
+  for (i = 0; i < TH_MAX_CONSTS; i++) job.params.consts[i] = (int32_t)th_rd32(p + 72 + 4 * i);
+  for (i = 0; i < (uint32_t)d->n_rq && i < TH_MAX_RQ; i++) {
+    int32_t div = job.params.rq[i].div;
+    if (div < 0 || div > 31) {
+      th_fail(TH_PERR_BAD_RQ, TH_MSG_RUN, (uint32_t)div);
+      run_prefix(d);
+      th_txt("rq");
+      th_num(i);
+      th_txt(" div ");
+      if (div < 0) { th_txt("-"); th_num((uint64_t)(-(int64_t)div)); } else th_num((uint32_t)div);
+      th_txt(" outside 0..31");
+      return;
+    }
+  }
+  if (th_check_params(id, &job.params) != TH_OK ||
+      th_kernel_sizes(id, &job.params.shape, in_counts, &out_count) != TH_OK) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, 0);
+    run_prefix(d);
+    th_txt("shape S=");
+    th_num(dims[0]);
+    th_txt(" E=");
+    th_num(dims[1]);
+    th_txt(" P=");
+    th_num(dims[2]);
+    th_txt(" H=");
+    th_num(dims[3]);
+    th_txt(" T=");
+    th_num(dims[4]);
+    th_txt(" refused by th_check_params");
+    return;
+  }
+  /* Regions: every offset + length checked in 64 bits against the arena. */
+  for (i = 0; i < n_in; i++) {
+    in_off[i] = th_rd32(p + TH_PROTO_RUN_FIXED_BYTES + 4 * i);
+    in_len[i] = (uint64_t)in_counts[i] * th_dtype_size(d->input_types[i]);
+    if (th_region(TH_MSG_RUN, d->input_names[i] ? d->input_names[i] : "input", in_off[i], in_len[i], arena_bytes))
+      return;
+  }
+  k = TH_PROTO_RUN_FIXED_BYTES + 4 * n_in;
+  out_off = th_rd32(p + k);
+  scr_off = th_rd32(p + k + 4);
+  scr_len = th_rd32(p + k + 8);
+  out_len = (uint64_t)out_count * th_dtype_size(d->output_type);
+  if (th_region(TH_MSG_RUN, "output", out_off, out_len, arena_bytes)) return;
+  if (th_region(TH_MSG_RUN, "scratch", scr_off, scr_len, arena_bytes)) return;
+  for (i = 0; i < n_in; i++) {
+    uint32_t size = (uint32_t)th_dtype_size(d->input_types[i]);
+    if (in_off[i] % size != 0) {
+      th_fail(TH_PERR_BAD_ALIGN, TH_MSG_RUN, in_off[i]);
+      run_prefix(d);
+      th_txt(d->input_names[i] ? d->input_names[i] : "input");
+      th_txt(" offset ");
+      th_num(in_off[i]);
+      th_txt(" not a multiple of ");
+      th_num(size);
+      return;
+    }
+  }
+  need = th_scratch_bytes(id, &job.params.shape, job.n_cores);
+  if (scr_len < need) {
+    th_fail(TH_PERR_SCRATCH, TH_MSG_RUN, th_sat32(need));
+    run_prefix(d);
+    th_txt("scratch of ");
+    th_num(scr_len);
+    th_txt(" bytes, needs ");
+    th_num(need);
+    th_txt(" with ");
+    th_num((uint32_t)job.n_cores);
+    th_txt(" cores");
+    return;
+  }
+  for (i = 0; i <= n_in; i++) {
+    /* i < n_in: an input against the output and the scratch; i == n_in: output against scratch. */
+    uint64_t a = i < n_in ? in_off[i] : scr_off, la = i < n_in ? in_len[i] : scr_len;
+    const char *what = i < n_in ? (d->input_names[i] ? d->input_names[i] : "input") : "scratch";
+    int hit_out = overlaps(out_off, out_len, a, la);
+    int hit_scr = i < n_in && overlaps(scr_off, scr_len, a, la);
+    if (hit_out || hit_scr) {
+      th_fail(TH_PERR_OVERLAP, TH_MSG_RUN, (uint32_t)a);
+      run_prefix(d);
+      th_txt(hit_out ? "output" : "scratch");
+      th_txt(" overlaps ");
+      th_txt(what);
+      th_txt(" at offset ");
+      th_num(a);
+      return;
+    }
+  }
+  for (i = 0; i < n_in; i++) job.inputs[i] = arena + in_off[i];
+  job.output = arena + out_off;
+  job.scratch = scr_len ? arena + scr_off : 0;
+  job.scratch_bytes = scr_len;
+
+  memset(sum, 0, sizeof sum);
+  hal_trigger(1);
+  t0 = hal_counter();
+  for (k = 0; k < repeat; k++) {
+    memset(pc, 0, sizeof pc);
+    hal_parallel(job.n_cores, run_core, &job, pc);
+    for (i = 0; i < (uint32_t)job.n_cores; i++) {
+      sum[i] += pc[i];
+      if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
+    }
+  }
+  t1 = hal_counter();
+  hal_trigger(0);
+
+  crc = th_crc32(0, job.output, (size_t)out_len);
+  th_put8((uint32_t)st);
+  th_put8((uint32_t)job.n_cores);
+  th_put16(0);
+  th_put32(repeat);
+  th_put64((t1 - t0) / repeat);
+  th_put32((uint32_t)out_len);
+  th_put32(crc);
+  for (i = 0; i < (uint32_t)job.n_cores; i++) th_put64(sum[i] / repeat);
+  last_run_len = th_out.len - TH_PROTO_HEADER_BYTES;
+  memcpy(last_run, th_out.buf + TH_PROTO_HEADER_BYTES, last_run_len);
+}
+
