@@ -1,10 +1,10 @@
 // tinyhil-host-sim (built with ASan + UBSan) end to end over its pty: BOOT, HELLO, WRITE, CRC, RUN,
 // READ, frame limits, lost-reply repeats, client re-open, clean exit on SIGTERM. Its own tiny codec,
 // so the board is checked against docs/protocol.md, not against src/protocol.
-import t from 'tap';
+import t, { Test } from 'tap';
 import fc from 'fast-check';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { constants, existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { constants, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tty from 'node:tty';
 
@@ -154,7 +154,7 @@ function startSim(args: string[] = []): Promise<Sim> {
   });
 }
 
-async function stopSim(t: typeof import("tap").default, sim: Sim): Promise<void> {
+async function stopSim(t: Test, sim: Sim): Promise<void> {
   sim.proc.kill('SIGTERM');
   const timer = setTimeout(() => sim.proc.kill('SIGKILL'), 3000);
   const [code, sig] = await sim.exit;
@@ -300,7 +300,7 @@ t.test('host-sim over its pty', { skip }, async (t) => {
 });
 
 t.test('options: --arena, --max-frame, bad arguments', { skip }, async (t) => {
-  if (!existsSync(bin)) return t.skip('not built');
+  if (!existsSync(bin)) { t.fail(`${bin} was not built (the first test builds it)`); return; }
   const sim = await startSim(['--arena', '65536', '--max-frame', '1024']);
   const link = new Link(sim.path);
   await link.next(); // BOOT
@@ -314,4 +314,23 @@ t.test('options: --arena, --max-frame, bad arguments', { skip }, async (t) => {
   const unk = spawnSync(bin, ['--bogus'], { encoding: 'utf8' });
   t.equal(unk.status, 2);
   t.match(unk.stderr, /unknown argument '--bogus'/);
+});
+
+t.test('--exit-with-parent: the board stops when the process that started it dies', { skip }, async (t) => {
+  if (!existsSync(bin)) { t.fail(`${bin} was not built (the first test builds it)`); return; }
+  // sh starts the board in the background, prints its pid once the PTY line is out, then exits.
+  const sh = spawnSync('sh', ['-c', `"$0" --exit-with-parent > /dev/null & pid=$!; sleep 1; echo $pid`, bin], { encoding: 'utf8' });
+  const pid = Number(sh.stdout.trim());
+  t.ok(pid > 0, `board pid ${pid}`);
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); // a zombie has exited
+    } catch {
+      return false;
+    }
+  };
+  const end = Date.now() + 5000;
+  while (alive() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  t.notOk(alive(), 'gone after its parent exited');
+  if (alive()) process.kill(pid, 'SIGKILL');
 });

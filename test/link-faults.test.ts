@@ -77,7 +77,7 @@ t.test('lossy relay (~1% of bytes dropped, duplicated or flipped) to the real ho
 
 t.test('host-sim killed and restarted mid-sweep: the run resynchronises and finishes', { skip }, async (t) => {
   const native = require('../src/native') as typeof import('../src/native');
-  const board = await openBoard({ board: 'host-sim', hostSim: { arenaBytes: 1 << 20 }, timeoutMs: 200, backoffMs: 5 });
+  const board = await openBoard({ board: 'host-sim', hostSim: { arenaBytes: 1 << 20 }, timeoutMs: 200, runTimeoutMs: 1000, backoffMs: 5 });
   t.teardown(() => board.close());
   const firstPid = board.started!.pid!;
   const runs = sweep(10);

@@ -49,6 +49,7 @@ int main(int argc, char **argv) {
   struct sigaction sa;
   uint32_t max_frame = 4096;
   int i, exit_with_parent = 0;
+  pid_t parent = getppid();
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--arena")) host_arena_bytes = number("--arena", argv[++i], 1024, 1ul << 30);
     else if (!strcmp(argv[i], "--max-frame")) max_frame = number("--max-frame", argv[++i], 256, TH_FW_MAX_FRAME);
@@ -68,10 +69,10 @@ int main(int argc, char **argv) {
   if (exit_with_parent) {
 #ifdef __linux__
     /* A parent that dies without stopping us (a crashed test runner) still stops us. */
-    pid_t parent = getppid();
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) return 0; /* it died before prctl */
+    if (getppid() != parent) return 0; /* it died before prctl took effect */
 #else
+    (void)parent;
     fprintf(stderr, "tinyhil-host-sim: --exit-with-parent needs Linux; ignored\n");
 #endif
   }
