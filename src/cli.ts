@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './harness/config';
-import { expandPoints, pointLabel, type TestPoint } from './harness/points';
+import { expandPoints } from './harness/points';
 import { formatTable } from './harness/table';
-import { runSweep, type PointResult } from './harness/sweep';
+import type { PointResult } from './harness/sweep';
+import { runOnBoards, type BoardSlot } from './harness/run';
+import { parse as parseYaml } from 'yaml';
 import { HostBoard } from './harness/hostBoard';
-import { Progress } from './harness/progress';
 import type { Board } from './board/types';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..');
@@ -30,8 +31,13 @@ interface RunOpts {
   config: string;
   board: string[];
   port: string[];
+  boards?: string;
   json?: string;
   dumpDir?: string;
+  results?: string;
+  resume?: string;
+  energy?: string;
+  energyRepeat?: string;
   cores?: string;
   seed?: string;
   quiet?: boolean;
@@ -48,51 +54,87 @@ async function runCommand(opts: RunOpts): Promise<number> {
   const cfg = loadConfig(opts.config);
   const cores = intOption('--cores', opts.cores, 1, 8);
   const seed = intOption('--seed', opts.seed, 0, 0xffffffff);
+  const energyRepeat = intOption('--energy-repeat', opts.energyRepeat, 1, 1_000_000) ?? 1;
   if (cores !== undefined) cfg.cores = cores;
   if (seed !== undefined) cfg.seed = seed;
-  const boards = opts.board.length ? opts.board : ['host-sim'];
-  if (opts.port.length > boards.length) throw new UsageError(`${opts.port.length} --port values for ${boards.length} --board values: give one --board per --port`);
+  const specs = boardSpecs(opts);
   for (const n of cfg.notices) process.stderr.write(`notice: ${n}\n`);
+  const points = expandPoints(cfg);
 
-  const board = await openNamedBoard(boards[0], opts.port[0]);
-  const results: PointResult[] = [];
+  const slots: BoardSlot[] = [];
   let interrupted = false;
   const onSigint = (): void => {
     interrupted = true;
-    process.stderr.write('\ninterrupted: finishing the current point, then stopping\n');
+    process.stderr.write('\ninterrupted: finishing the points in flight, then stopping (results so far are kept)\n');
   };
   process.once('SIGINT', onSigint);
+  let results: PointResult[] = [];
   try {
-    let points: TestPoint[] = expandPoints(cfg);
-    if (cfg.cores > board.info.nCores) {
-      process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); running with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
-      points = points.map((p) => ({ ...p, cores: board.info.nCores }));
+    for (const s of specs) {
+      const board = await openNamedBoard(s.name, s.port);
+      const slot: BoardSlot = { board, port: s.port };
+      slots.push(slot);
+      const energySpec = s.energy ?? opts.energy;
+      if (energySpec) {
+        const { openEnergySource } = await import('./energy');
+        slot.energy = await openEnergySource(energySpec, board.info);
+      }
+      process.stderr.write(`board ${board.info.name}${s.port ? ` on ${s.port}` : ''}: ${board.info.cpu}, counter ${board.info.counterUnit}, ${board.info.nCores} core(s), firmware ${board.info.firmwareVersion}${slot.energy ? `, energy ${slot.energy.describe()}` : ''}\n`);
+      if (cfg.cores > board.info.nCores) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
     }
-    process.stderr.write(`board ${board.info.name}: ${board.info.cpu}, counter ${board.info.counterUnit}, firmware ${board.info.firmwareVersion}\n`);
-    const progress = new Progress(points.length, !!opts.quiet);
-    for (const p of points) {
-      if (interrupted) break;
-      progress.start(pointLabel(p));
-      const [r] = await runSweep(board, [p], { dumpDir: opts.dumpDir });
-      results.push(r);
-      progress.done(r.bitExact ? '✓' : '✗');
-      if (opts.json) writeJson(opts.json, board, results);
-    }
-    progress.stop();
+    const run = await runOnBoards(slots, points, {
+      dumpDir: opts.dumpDir, results: opts.results, resume: opts.resume, energyRepeat,
+      quiet: opts.quiet, stopped: () => interrupted,
+    });
+    results = run.results;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    await board.close();
+    for (const s of slots) {
+      await s.energy?.close().catch(() => undefined);
+      await s.board.close().catch(() => undefined);
+    }
   }
   process.stdout.write(formatTable(results) + '\n');
-  if (opts.json) process.stderr.write(`results written to ${opts.json}\n`);
+  if (opts.json) {
+    fs.writeFileSync(opts.json, JSON.stringify({ boards: slots.map((s) => s.board.info), results: results.map(({ cause, ...r }) => r) }, null, 2) + '\n');
+    process.stderr.write(`results written to ${opts.json}\n`);
+  }
+  if (opts.results ?? opts.resume) process.stderr.write(`results appended to ${opts.results ?? opts.resume} (report: node run-hil.js report ${opts.results ?? opts.resume})\n`);
   if (opts.dumpDir) process.stderr.write(`inputs, outputs and golden .npy files in ${opts.dumpDir}\n`);
   return interrupted || results.some((r) => !r.bitExact) ? 1 : 0;
 }
 
-function writeJson(file: string, board: Board, results: PointResult[]): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ board: board.info, results }, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+interface BoardSpec { name: string; port?: string; energy?: string }
+
+/** --board/--port pairs, or a boards file (YAML list of { name, port?, energy? }). */
+function boardSpecs(opts: RunOpts): BoardSpec[] {
+  if (opts.boards) {
+    if (opts.board.length || opts.port.length) throw new UsageError('--boards FILE replaces --board/--port: give one or the other');
+    return loadBoardsFile(opts.boards);
+  }
+  const names = opts.board.length ? opts.board : ['host-sim'];
+  if (opts.port.length > names.length) throw new UsageError(`${opts.port.length} --port values for ${names.length} --board values: give one --board per --port`);
+  return names.map((name, i) => ({ name, port: opts.port[i] }));
+}
+
+function loadBoardsFile(file: string): BoardSpec[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'cannot read (ENOENT)' : (e as Error).message.split('\n')[0]}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { boards?: unknown })?.boards;
+  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${file}: expected a list of boards ({ name, port?, energy? }) or a mapping with boards:`);
+  return list.map((b, i) => {
+    const o = b as Record<string, unknown>;
+    const name = o?.name ?? o?.kind;
+    if (typeof name !== 'string') throw new UsageError(`${file}: boards[${i}].name: expected a board name (host-sim, qemu-m4, stm32h7, ...) but found ${JSON.stringify(name)}`);
+    for (const k of ['port', 'energy'] as const) {
+      if (o[k] !== undefined && typeof o[k] !== 'string') throw new UsageError(`${file}: boards[${i}].${k}: expected a string but found ${JSON.stringify(o[k])}`);
+    }
+    return { name, port: o.port as string | undefined, energy: o.energy as string | undefined };
+  });
 }
 
 export function buildProgram(): Command {
@@ -103,7 +145,12 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'sweep config (reference testConfig.yml keys)', DEFAULT_CONFIG)
     .addOption(new Option('-b, --board <name>', 'board: host, host-sim, qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
     .addOption(new Option('-p, --port <url>', 'board link: /dev/ttyACM0, a pty, tcp://host:port, rfc2217://host:port').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
-    .option('--json <file>', 'write the results as JSON (rewritten after every point)')
+    .option('--boards <file>', 'boards file: YAML list of { name, port?, energy? } (instead of --board/--port)')
+    .option('--json <file>', 'write the results as one JSON file at the end')
+    .option('--results <file>', 'append every finished point as a JSON line (survives crashes)')
+    .option('--resume <file>', 'skip the points already in this results file (and append the rest to it)')
+    .option('--energy <source>', 'energy per point: model, lpm01a:PORT or ppk2:PORT')
+    .option('--energy-repeat <n>', 'kernel runs inside each energy window (default 1)')
     .option('--dump-dir <dir>', 'write each point\'s inputs, output and golden as .npy plus params.json')
     .option('--cores <n>', 'override the config\'s cores (1..8)')
     .option('--seed <n>', 'override the config\'s seed')
@@ -124,6 +171,35 @@ export function buildProgram(): Command {
       process.stdout.write(`host-sim serving on ${sim.port} (pid ${sim.pid}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await sim.stop();
+    });
+
+  program
+    .command('report')
+    .description('render a results file (--results) as a table or a page with plots')
+    .argument('<file>', 'results .jsonl')
+    .addOption(new Option('-f, --format <format>', 'md, csv or html').choices(['md', 'csv', 'html']).default('md'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (file: string, o: { format: 'md' | 'csv' | 'html'; output?: string }) => {
+      const { reportFile } = await import('./report');
+      const { output, warnings } = await reportFile(file, o.format);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      if (o.output) {
+        fs.writeFileSync(o.output, output);
+        process.stderr.write(`report written to ${o.output}\n`);
+      } else process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    });
+
+  program
+    .command('flash')
+    .description('write the firmware to a board (OpenOCD, st-flash, or gdb against a remote stub)')
+    .requiredOption('-b, --board <name>', 'stm32h7, stm32l4, qemu-m4, ...')
+    .addOption(new Option('-w, --with <tool>', 'flashing tool').choices(['openocd', 'st-flash', 'gdb']).default('openocd'))
+    .option('--elf <file>', 'image (default: build/fw-<board>/tinyhil-<board>.elf)')
+    .option('--gdb-remote <host:port>', 'gdb remote for --with gdb (e.g. localhost:3333)')
+    .action(async (o: { board: string; with: 'openocd' | 'st-flash' | 'gdb'; elf?: string; gdbRemote?: string }) => {
+      const { flash } = await import('./flash');
+      const r = await flash({ board: o.board, with: o.with, elf: o.elf, gdbRemote: o.gdbRemote });
+      process.stdout.write(`${r.output.trim()}\nflashed ${o.board} with ${r.tool}\n`);
     });
 
   program

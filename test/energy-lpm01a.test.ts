@@ -143,3 +143,48 @@ t.test('a port that does not exist', async (t) => {
     message: /^LPM01A: cannot open \/dev\/does-not-exist at 3686400 baud: /,
   });
 });
+
+t.test('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+  const pty = await openPtyPair();
+  const sim = await new Lpm01aSim({ path: pty.device }).open();
+  const src = await openEnergySource(`lpm01a:${pty.host},timeout=400`, board);
+  try {
+    const err = await src.measure(async () => {
+      await pty.close(); // socat gone: the driver's pty loses its peer
+      await new Promise((r) => setTimeout(r, 200));
+      return { counter: 1, counterUnit: 'cycles', repeat: 1 };
+    }).then(() => null, (e: Error) => e);
+    t.match(err?.message, new RegExp(`^LPM01A on ${pty.host}: (the port closed \\(instrument unplugged or reset\\?\\)|serial port error: .+|data stopped for more than 400 ms .+)$`));
+  } finally {
+    await src.close();
+    await sim.close();
+  }
+});
+
+t.test('standalone simulator: node tools/sim/lpm01a.js serves a driver', async (t) => {
+  const { spawn } = await import('child_process');
+  const child = spawn(process.execPath, ['tools/sim/lpm01a.js', '--window-ms', '20', '--period-ms', '150'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  t.teardown(async () => { child.kill(); await exited; });
+  const host = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`simulator printed no port: ${out}`)), 10000);
+    child.stdout!.on('data', (d) => {
+      out += d.toString();
+      const m = /lpm01a:(\S+)\)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  const src = await openEnergySource(`lpm01a:${host}`, board);
+  try {
+    const r = await src.measure(async () => {
+      await new Promise((res) => setTimeout(res, 400)); // the simulator raises its own periodic window
+      return { counter: 1600, counterUnit: 'cycles', repeat: 1000 };
+    });
+    t.equal(r.samples, 100, '20 ms at 5 kHz');
+    const analytic = 100 * (1 / F) * ACTIVE * V;
+    t.ok(Math.abs(r.energyJ - analytic) <= 1e-12 * analytic, `energy ${r.energyJ} vs ${analytic}`);
+  } finally {
+    await src.close();
+  }
+});

@@ -158,3 +158,48 @@ t.test('trig=pulses on a line that idles low is refused', (t) =>
       await src.close();
     }
   }));
+
+t.test('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+  const pty = await openPtyPair();
+  const sim = await new Ppk2Sim({ path: pty.device }).open();
+  const src = await openEnergySource(`ppk2:${pty.host},timeout=400`, board);
+  try {
+    const err = await src.measure(async () => {
+      await pty.close();
+      await new Promise((r) => setTimeout(r, 200));
+      return { counter: 1, counterUnit: 'cycles', repeat: 1 };
+    }).then(() => null, (e: Error) => e);
+    t.match(err?.message, new RegExp(`^PPK2 on ${pty.host}: (the port closed \\(instrument unplugged or reset\\?\\)|serial port error: .+|no samples for more than 400 ms .+)$`));
+  } finally {
+    await src.close();
+    await sim.close();
+  }
+});
+
+t.test('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t) => {
+  const { spawn } = await import('child_process');
+  const child = spawn(process.execPath, ['tools/sim/ppk2.js', '--window-ms', '20', '--period-ms', '150', '--bit', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  t.teardown(async () => { child.kill(); await exited; });
+  const host = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`simulator printed no port: ${out}`)), 10000);
+    child.stdout!.on('data', (d) => {
+      out += d.toString();
+      const m = /ppk2:(\S+)\)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+  });
+  const src = await openEnergySource(`ppk2:${host},bit=1`, board);
+  try {
+    const r = await src.measure(async () => {
+      await new Promise((res) => setTimeout(res, 400));
+      return { counter: 9600, counterUnit: 'cycles', repeat: 1000 };
+    });
+    t.equal(r.samples, 2000, '20 ms at 100 kS/s');
+    const analytic = 2000 * (1 / F) * ACTIVE * V;
+    t.ok(Math.abs(r.energyJ - analytic) / analytic < 1e-3, `energy ${r.energyJ} vs ${analytic}`);
+  } finally {
+    await src.close();
+  }
+});

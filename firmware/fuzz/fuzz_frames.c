@@ -220,6 +220,9 @@ int main(int argc, char **argv) {
   save(argv[1], "io");
   start(1); simple(TH_MSG_RESET, 0, 0, 0); simple(TH_MSG_COUNTERS, 0, 0, 0); simple(0x42, 0, 0, 0);
   save(argv[1], "misc");
+  /* The same request twice (a lost reply): the second is answered from the cache. */
+  start(1); hello(); write_fill(0, 8, 1); seq--; write_fill(0, 8, 1); simple(TH_MSG_CRC, 0, 8, 2);
+  save(argv[1], "repeat");
   for (id = 0; id < TH_K_COUNT; id++) {
     start(3); hello();
     if (!run_seed(id, id % 2 + 1)) continue;

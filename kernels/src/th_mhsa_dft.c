@@ -1,22 +1,53 @@
-/* th_mhsa_dft.c - kernel 9 `mhsa_dft`: MHSA with depth-first tiling, bit-identical to `mhsa`
- * without ever holding the S*H*S attention map (one T*S tile per core). */
+/* th_mhsa_dft.c - kernel 9 `mhsa_dft`: MHSA with depth-first tiling over query rows, bit-identical to `mhsa`. */
 #include "th_internal.h"
+
+/* Only K and V are held whole: Q, the attention map, M and the output projection
+ * are produced tile by tile (T query rows at a time) in per-core buffers, so the
+ * S*H*S map, Q[H,S,P] and M[S,H*P] never exist. Every contraction goes through
+ * th_mm_i8/th_mm_u8 (SIMD/DSP tiles), exactly the cores the whole-tensor kernels use. */
+
+/* One tile: query rows [s0, s0+n) -> O[s0.., :]. Qt [T,P], At [T,S], Mt [T,H*P]. */
+static void th_dft_tile(const th_params *p, const void *const in[], const int8_t *K,
+                        const int8_t *V, int8_t *Qt, uint8_t *At, int8_t *Mt, int32_t s0,
+                        int32_t n, int8_t *O) {
+  const int32_t S = p->shape.S, E = p->shape.E, P = p->shape.P, H = p->shape.H;
+  const int8_t *I = (const int8_t *)in[0] + (size_t)s0 * E;
+  const int8_t *Wq = (const int8_t *)in[1];
+  const int16_t *Bq = (const int16_t *)in[2];
+  int32_t h, i;
+  for (h = 0; h < H; h++) {
+    /* Qt = the tile's rows of Q_h (same contraction as linear_qk). */
+    th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
+             p->rq[0], Qt, P, 1);
+    /* Scores as int8 into the uint8 rows, then the softmax in place (as qk_softmax). */
+    th_mm_i8(Qt, (size_t)P, K + (size_t)h * S * P, (size_t)P, n, S, P, NULL, p->rq[3],
+             (int8_t *)At, S, 1);
+    for (i = 0; i < n; i++)
+      th_isoftmax_row((const int8_t *)(At + (size_t)i * S), At + (size_t)i * S, S);
+    /* Mt[:, h*P..] = At . V_h^T (as av, rows relative to the tile). */
+    th_av_rows(At, (size_t)S, V, Mt, S, P, H, h, p->rq[4], 0, n);
+  }
+  /* Output projection of the tile's rows, straight into O. */
+  th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E,
+                   H * P, p->rq[5], 0, n);
+}
 
 void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const int32_t S = p->shape.S, E = p->shape.E, P = p->shape.P, H = p->shape.H, T = p->shape.T;
   const int32_t n_tiles = (S + T - 1) / T;
   const int8_t *I = (const int8_t *)in[0];
   const size_t hsp = (size_t)H * S * P;
-  /* Scratch, as documented: Q | K | V | M[S,H*P] | n_cores x tile[T,S]. */
-  int8_t *Q = (int8_t *)ctx->scratch, *K = Q + hsp, *V = K + hsp, *M = V + hsp;
-  uint8_t *tile = (uint8_t *)(M + hsp) + (size_t)ctx->core_id * T * S;
+  const size_t per_core = (size_t)T * P + (size_t)T * S + (size_t)T * H * P;
+  /* Scratch, as documented: K[H,S,P] | V[H,P,S] | per core: Qt[T,P] | At[T,S] | Mt[T,H*P]. */
+  int8_t *K = (int8_t *)ctx->scratch, *V = K + hsp;
+  int8_t *Qt = V + hsp + (size_t)ctx->core_id * per_core;
+  uint8_t *At = (uint8_t *)(Qt + (size_t)T * P);
+  int8_t *Mt = (int8_t *)(At + (size_t)T * S);
   th_range r;
   int32_t u;
 
-  /* Stage 1: projections, as in mhsa. */
+  /* Stage 1: K and V whole, partitioned as linear_qk / linear_v. */
   r = th_partition(H * S, ctx);
-  th_linear_qk_units(I, (const int8_t *)in[1], (const int16_t *)in[2], Q, S, E, P, p->rq[0],
-                     r.start, r.stop);
   th_linear_qk_units(I, (const int8_t *)in[3], (const int16_t *)in[4], K, S, E, P, p->rq[1],
                      r.start, r.stop);
   r = th_partition(H * P, ctx);
@@ -24,18 +55,10 @@ void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th
                     r.stop);
   th_sync(ctx);
 
-  /* Stage 2: units (h, tile), h-major: scores -> softmax -> .V straight into M. */
-  r = th_partition(H * n_tiles, ctx);
+  /* Stage 2: row tiles, each core on its own buffers and its own output rows: no barrier. */
+  r = th_partition(n_tiles, ctx);
   for (u = r.start; u < r.stop; u++) {
-    int32_t h = u / n_tiles, s0 = (u % n_tiles) * T;
-    int32_t s1 = S - s0 < T ? S : s0 + T;
-    th_qk_softmax_rows(Q, K, tile, (size_t)S, S, P, h, p->rq[3], s0, s1);
-    th_av_rows(tile, (size_t)S, V, M, S, P, H, h, p->rq[4], s0, s1);
+    int32_t s0 = u * T, n = S - s0 < T ? S - s0 : T;
+    th_dft_tile(p, in, K, V, Qt, At, Mt, s0, n, (int8_t *)out);
   }
-  th_sync(ctx);
-
-  /* Stage 3: output projection by rows. */
-  r = th_partition(S, ctx);
-  th_linear_o_rows(M, (const int8_t *)in[7], (const int16_t *)in[8], (int8_t *)out, E, H * P,
-                   p->rq[5], r.start, r.stop);
 }

@@ -39,7 +39,7 @@ static const th_entry th_table[TH_K_COUNT] = {
      th_mhsa_fwsa, F_S | F_E | F_P | F_H, 3, 0},
     {{"mhsa_dft", 9, {"I", "Wq", "Bq", "Wk", "Bk", "Wv", "Bv", "Wo", "Bo"},
       {I8, I8, I16, I8, I16, I8, I16, I8, I16}, I8, 6, 0, 1},
-     th_mhsa_dft, F_S | F_E | F_P | F_H | F_T, 3, 0},
+     th_mhsa_dft, F_S | F_E | F_P | F_H | F_T, 2, 0},
     {{"layernorm", 3, {"X", "gamma", "beta"}, {I8, I8, I16}, I8, 1, 0, 0}, th_layernorm,
      F_S | F_E, 1, 0},
     {{"gelu", 1, {"X"}, {I8}, I8, 1, 3, 0}, th_gelu, F_S | F_E, 1, 0},
@@ -132,7 +132,7 @@ static uint64_t th_scratch64(int32_t id, const th_shape *sh, int32_t n_cores) {
     case TH_K_FWSA: return n * S * E;
     case TH_K_MHSA: return 3 * H * S * P + S * H * S + S * H * P;
     case TH_K_MHSA_FWSA: return H * P * S + H * S * S + S * H * P + n * S * E;
-    case TH_K_MHSA_DFT: return 3 * H * S * P + S * H * P + n * T * S;
+    case TH_K_MHSA_DFT: return 2 * H * S * P + n * (T * P + T * S + T * H * P);
     default: return 0;
   }
 }

@@ -313,7 +313,7 @@ static void arg_checks(void) {
           "mhsa_fwsa counts");
     CHECK(th_scratch_bytes(TH_K_MHSA, &big, 3) == 3 * 42 + 18 + 42, "mhsa scratch");
     CHECK(th_scratch_bytes(TH_K_MHSA_FWSA, &big, 3) == 42 + 18 + 42 + 3 * 15, "mhsa_fwsa scratch");
-    CHECK(th_scratch_bytes(TH_K_MHSA_DFT, &big, 3) == 3 * 42 + 42 + 3 * 2 * 3, "dft scratch");
+    CHECK(th_scratch_bytes(TH_K_MHSA_DFT, &big, 3) == 2 * 42 + 3 * (2 * 7 + 2 * 3 + 2 * 14), "dft scratch");
     CHECK(th_scratch_bytes(TH_K_FWSA, &big, 4) == 4 * 15, "fwsa scratch");
     CHECK(th_scratch_bytes(TH_K_LINEAR_O, &big, 4) == 0, "linear_o scratch");
     CHECK(th_scratch_bytes(TH_K_FWSA, &big, 9) == SIZE_MAX, "scratch n_cores 9");

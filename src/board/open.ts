@@ -24,6 +24,7 @@ const QEMU_BOARDS = ['qemu-m4', 'qemu-m7', 'qemu-rv32'];
 interface Started {
   port: string;
   pid?: number;
+  exited?: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +69,8 @@ export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
       throw e;
     }
     link.attach(t);
+    // A pty whose serving process died reads end-of-file forever (serialport then spins): close it.
+    void p.exited?.then(() => t.close().catch(() => undefined));
   };
   await attach(proc);
   let b: OpenedBoard;

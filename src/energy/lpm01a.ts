@@ -179,7 +179,7 @@ export class Lpm01aSource implements EnergySource {
   async command(cmd: string, timeoutMs = this.spec.timeoutMs): Promise<string> {
     this.replies = [];
     this.lastCommand = cmd;
-    await writeSerial(this.sp, `${cmd}\n`);
+    await writeSerial(this.sp, `${cmd}\n`, this.where());
     const word = cmd.split(' ')[0];
     for (;;) {
       const r = await this.nextReply(timeoutMs, `'${cmd}'`);
@@ -244,7 +244,7 @@ export class Lpm01aSource implements EnergySource {
   private async stop(acq: Acquisition): Promise<void> {
     this.lastCommand = 'stop';
     this.replies = [];
-    await writeSerial(this.sp, 'stop\n');
+    await writeSerial(this.sp, 'stop\n', this.where());
     const deadline = Date.now() + this.spec.timeoutMs;
     while (!acq.completed) {
       if (Date.now() > deadline) {

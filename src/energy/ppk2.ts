@@ -81,7 +81,7 @@ export class Ppk2Source implements EnergySource {
 
   private async send(bytes: number[]): Promise<void> {
     this.lastCommand = OP_NAME[bytes[0]] ?? `0x${bytes[0].toString(16)}`;
-    await writeSerial(this.sp, Buffer.from(bytes));
+    await writeSerial(this.sp, Buffer.from(bytes), this.where());
   }
 
   private onData(chunk: Buffer): void {

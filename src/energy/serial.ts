@@ -27,16 +27,25 @@ export function flushSerial(sp: SerialPort): Promise<void> {
   return new Promise((resolve) => sp.flush(() => resolve()));
 }
 
-export function writeSerial(sp: SerialPort, data: string | Buffer): Promise<void> {
+/** Writes and drains, but never waits forever: a dead link (instrument gone) rejects after `timeoutMs`. */
+export function writeSerial(sp: SerialPort, data: string | Buffer, where = sp.path, timeoutMs = 1000): Promise<void> {
   return new Promise((resolve, reject) => {
-    sp.write(data, (err) => (err ? reject(err) : sp.drain((e) => (e ? reject(e) : resolve()))));
+    const timer = setTimeout(() => reject(new Error(`${where}: writing ${data.length} bytes did not complete within ${timeoutMs} ms (link dead?)`)), timeoutMs);
+    const done = (err?: Error | null) => {
+      clearTimeout(timer);
+      if (err) reject(new Error(`${where}: write failed: ${err.message}`));
+      else resolve();
+    };
+    sp.write(data, (err) => (err ? done(err) : sp.drain((e) => done(e))));
   });
 }
 
-export function closeSerial(sp: SerialPort): Promise<void> {
+/** Closes the port; gives up waiting after `timeoutMs` (a port whose peer vanished may never confirm). */
+export function closeSerial(sp: SerialPort, timeoutMs = 500): Promise<void> {
   return new Promise((resolve) => {
     if (!sp.isOpen) return resolve();
-    sp.close(() => resolve());
+    const timer = setTimeout(resolve, timeoutMs);
+    sp.close(() => { clearTimeout(timer); resolve(); });
   });
 }
 

@@ -2,7 +2,9 @@
 // optional .npy dump. A point that fails is recorded with its error; the sweep goes on.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Board, RunResult } from '../board/types';
+import type { Board, RunRequest, RunResult } from '../board/types';
+import type { EnergyResult, EnergySource } from '../energy/types';
+import { measureRun } from '../energy/window';
 import { KERNELS, runGolden, compare } from '../golden';
 import { generateInputs } from '../gen';
 import { runAsync as nativeRunAsync, macs as nativeMacs } from '../native';
@@ -23,11 +25,17 @@ export interface PointResult {
   macPerCount?: number;
   arenaPeak?: number;
   scratchBytes?: number;
+  energy?: EnergyResult;
+  /** The error object behind `error` (not serialised): lets the caller tell a dead link from a failed point. */
+  cause?: unknown;
   timestamp: string;
 }
 
 export interface SweepOptions {
   dumpDir?: string;
+  /** Measure energy around the run (the kernel runs energyRepeat times inside the trigger window). */
+  energy?: EnergySource;
+  energyRepeat?: number;
   /** Called once per finished point, in completion order. */
   onResult?: (r: PointResult) => void;
 }
@@ -75,12 +83,15 @@ export async function runPoint(board: Board, p: TestPoint, opts: SweepOptions = 
   const base = { point: p, board: board.info.name, firmwareVersion: board.info.firmwareVersion, macs };
   const inputs = generateInputs(p.kernel, p.shape, p.seed) as Typed[];
   const want = await golden(board, p, inputs);
+  const req: RunRequest = { kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: inputs.map(bytes), cores: p.cores };
   let res: RunResult | undefined;
+  let energy: EnergyResult | undefined;
   try {
-    res = await board.run({ kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: inputs.map(bytes), cores: p.cores });
+    if (opts.energy) ({ run: res, energy } = await measureRun(opts.energy, board, req, opts.energyRepeat ?? 1, macs));
+    else res = await board.run(req);
   } catch (e) {
     if (opts.dumpDir) dump(opts.dumpDir, p, inputs, undefined, want);
-    return { ...base, bitExact: false, error: (e as Error).message, timestamp: new Date().toISOString() };
+    return { ...base, bitExact: false, error: (e as Error).message, cause: e, timestamp: new Date().toISOString() };
   }
   const mismatch = compare(p.kernel, p.shape, res.output, want);
   if (opts.dumpDir) dump(opts.dumpDir, p, inputs, res.output, want);
@@ -91,9 +102,10 @@ export async function runPoint(board: Board, p: TestPoint, opts: SweepOptions = 
     counter: res.counter,
     counterUnit: res.counterUnit,
     perCore: res.perCore,
-    macPerCount: res.counter > 0 ? macs / res.counter : undefined,
+    macPerCount: res.counter > 0 ? macs / res.counter : 0,
     arenaPeak: res.arenaPeak,
     scratchBytes: res.scratchBytes,
+    ...(energy ? { energy } : {}),
     timestamp: new Date().toISOString(),
   };
 }

@@ -1,6 +1,6 @@
 // Serial device or pseudo-terminal transport over the serialport package.
 
-import { promises as fs, realpathSync } from 'node:fs';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { BaseTransport, openError } from './base';
 import type { TransportOptions } from './types';
@@ -15,6 +15,8 @@ export function isPty(path: string): boolean {
 }
 
 export class SerialTransport extends BaseTransport {
+  private watchdog: NodeJS.Timeout | null = null;
+
   private constructor(
     readonly description: string,
     private port: SerialPort,
@@ -23,6 +25,18 @@ export class SerialTransport extends BaseTransport {
     port.on('data', (d: Buffer) => this.emitData(d));
     port.on('error', (err: Error) => this.emitClose(err));
     port.on('close', (err?: Error | null) => this.emitClose(err ?? undefined));
+    if (isPty(description)) {
+      // When the process serving a pty dies, reads return end-of-file forever and serialport
+      // retries them in a tight loop. The /dev/pts node disappears then: close the port.
+      this.watchdog = setInterval(() => {
+        if (!existsSync(description)) {
+          const err = new Error(`${description} went away (the process serving it ended)`);
+          this.emitClose(err);
+          if (this.port.isOpen) this.port.close(() => undefined);
+        }
+      }, 250);
+      this.watchdog.unref();
+    }
   }
 
   static async open(path: string, opts: TransportOptions = {}): Promise<SerialTransport> {
@@ -45,7 +59,15 @@ export class SerialTransport extends BaseTransport {
     );
   }
 
+  protected override emitClose(err?: Error): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    super.emitClose(err);
+  }
+
   close(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     if (!this.port.isOpen) {
       this.emitClose();
       return Promise.resolve();
