@@ -20,7 +20,7 @@ t.test('a config on the host board: every point bit-exact, dumps check out indep
   t.match(r.stderr, /notice: projQK: platform gvsoc \(the GAP9 simulator\) is not available/);
   const res = JSON.parse(fs.readFileSync(json, 'utf8'));
   t.equal(res.results.length, 13);
-  t.equal(res.board.name, 'host');
+  t.equal(res.boards[0].name, 'host');
   const points = fs.readdirSync(dir).filter((d) => d !== 'out.json').sort();
   t.same(points, ['add_S5_E7_P3_H2', 'dft_S5_E7_P3_H2_T2', 'fwa_S5_E7_P3_H2', 'gelu_S5_E7_P3_H2', 'ln_S5_E7_P3_H2', 'm1_S5_E7_P3_H2', 'm2_S5_E7_P3_H2', 'mhsa_S5_E7_P3_H2', 'mhsafwa_S5_E7_P3_H2', 'projO_S5_E7_P3_H2', 'projQK_S5_E7_P3_H2', 'projV_S5_E7_P3_H2', 'sm_S5_E7_P3_H2']);
   const params = JSON.parse(fs.readFileSync(path.join(dir, 'mhsa_S5_E7_P3_H2', 'params.json'), 'utf8'));
@@ -48,3 +48,39 @@ for (const [what, args, re] of errors) {
     t.match(r.stderr, re);
   });
 }
+
+t.test('two host-sim boards, energy model, results file, resume, report', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-multi-'));
+  const results = path.join(dir, 'r.jsonl');
+  const r = cli('--board', 'host-sim', '--board', 'host-sim', '--energy', 'model', '--results', results, '--config', fixture, '--quiet');
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /13 of 13 points bit-exact/);
+  const lines = fs.readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(lines.length, 13);
+  t.ok(lines.every((l) => l.board === 'host-sim' && l.bitExact === true && l.energy?.estimate === true && l.energy.perInferenceUj > 0));
+  // A torn last line (a crash mid-write) is ignored with a warning; the rest resumes.
+  fs.appendFileSync(results, '{"board":"host-sim","kern');
+  const again = cli('--board', 'host-sim', '--resume', results, '--config', fixture, '--quiet');
+  t.equal(again.status, 0, again.stderr);
+  t.match(again.stderr, /warning: .*r\.jsonl:14: ignoring a torn last line/);
+  t.match(again.stderr, /resume: 13 of 13 points already in .*r\.jsonl, skipped/);
+  t.match(again.stdout, /0 of 0 points bit-exact/);
+  const md = cli('report', results);
+  t.equal(md.status, 0, md.stderr);
+  t.match(md.stdout, /\| projQK \| host-sim \| linear_qk \| 5 \| 7 \| 3 \| 2 \|/);
+  const html = path.join(dir, 'r.html');
+  const h = cli('report', results, '--format', 'html', '-o', html);
+  t.equal(h.status, 0, h.stderr);
+  const page = fs.readFileSync(html, 'utf8');
+  t.match(page, /<svg/);
+  t.notMatch(page, /https?:\/\/(?!www\.w3\.org)/, 'self-contained: no external URLs');
+});
+
+t.test('CLI error: boards file', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-boards-'));
+  const f = path.join(dir, 'boards.yml');
+  fs.writeFileSync(f, '- name: host-sim\n- port: /dev/ttyACM0\n');
+  const r = cli('--boards', f, '--config', fixture);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /boards\.yml: boards\[1\]\.name: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\) but found undefined/);
+});

@@ -144,3 +144,23 @@ t.test('listPorts and the ST-LINK guess', async (t) => {
   t.ok(Array.isArray(ports));
   for (const p of ports) t.type(p.path, 'string');
 });
+
+t.test('startHostSim errors are plain', async (t) => {
+  const { startHostSim } = await import('../src/board/hostsim');
+  await t.rejects(startHostSim({ binary: '/nonexistent/tinyhil-host-sim' }), {
+    message: 'tinyhil-host-sim not found at /nonexistent/tinyhil-host-sim: run `npm install`',
+  });
+  await t.rejects(startHostSim({ binary: '/bin/false' }), { message: /^\/bin\/false {2}exited \(1\) before serving$/ });
+});
+
+t.test('openBoard on a tcp:// port', async (t) => {
+  const server = net.createServer((s) => new FakeBoard(new SocketTransport(s), { name: 'lab-fake' }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const b = await openBoard({ board: 'stm32l4', port, catalog: toyCatalog() });
+  t.equal(b.info.name, 'stm32l4', 'the name asked for');
+  t.equal(b.info.firmwareVersion, '0.0.0-fake');
+  t.equal(b.restart, undefined, 'not started here, cannot be restarted');
+  await b.close();
+  server.close();
+});

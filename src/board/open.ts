@@ -86,6 +86,8 @@ export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
     proc = await start();
     await attach(proc);
     b.started = { port: proc.port, pid: proc.pid };
+    // A request lost with the old process need not wait for its (possibly 30 s) timeout.
+    b.client.nudge();
   };
   return b;
 }

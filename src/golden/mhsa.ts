@@ -6,7 +6,7 @@ import { av, avHeadMajor } from './av';
 import { fwsa } from './fwsa';
 import { linearO, linearQK, linearV } from './linear';
 import { Units, partition } from './partition';
-import { qkSoftmax, scoreRow } from './qkSoftmax';
+import { qkSoftmax } from './qkSoftmax';
 import { Rq, rq } from './rq';
 import { isoftmaxRow } from './softmax';
 
@@ -71,48 +71,70 @@ export function mhsaFwsa(
 }
 
 /**
- * The attention stage of DFT for units (h, tile), h-major, tile = rows s0..s0+T-1:
- * the tile's scores are computed, softmaxed into a T×S buffer and multiplied by V_h
- * straight into M. Only T·S probabilities are ever held, never the S·H·S map.
+ * Stage 2 of DFT for row tiles `units` (tile i = rows s0 = i·T .. min(S, s0+T)−1), one core's
+ * work with its private buffers Qt [T,P], At [T,S] (scores, then probabilities in place) and
+ * Mt [T,H·P]: per head, the tile's Q rows, scores, softmax and A·V; after all heads, the
+ * tile's output rows. Only K and V are held whole; Q, the S·H·S map and M never exist.
  */
-export function dftAttention(
-  S: number, P: number, H: number, T: number,
-  Q: Int8Array, K: Int8Array, V: Int8Array, rqScores: Rq, rqAv: Rq, M: Int8Array,
-  units: Units = [0, H * Math.ceil(S / T)],
+export function dftTiles(
+  S: number, E: number, P: number, H: number, T: number,
+  w: MhsaWeights, K: Int8Array, V: Int8Array, r: readonly Rq[], O: Int8Array,
+  units: Units = [0, Math.ceil(S / T)],
 ): void {
-  const nTiles = Math.ceil(S / T);
-  const scores = new Int8Array(S);
-  const probs = new Uint8Array(T * S);
-  for (let u = units[0]; u < units[1]; u++) {
-    const h = Math.floor(u / nTiles);
-    const s0 = (u % nTiles) * T;
-    const s1 = Math.min(s0 + T, S);
-    for (let s = s0; s < s1; s++) {
-      scoreRow(S, P, Q, K, h, s, rqScores, scores);
-      isoftmaxRow(scores, 0, S, probs, (s - s0) * S);
+  const HP = H * P;
+  const Qt = new Int8Array(T * P);
+  const At = new Uint8Array(T * S);
+  const scores = new Int8Array(At.buffer); // the same bytes read as int8, as the C kernel does
+  const Mt = new Int8Array(T * HP);
+  for (let tile = units[0]; tile < units[1]; tile++) {
+    const s0 = tile * T;
+    const n = Math.min(T, S - s0);
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < n; i++) {
+        // Qt[i,p] = Q[h, s0+i, p] (rq0)
+        for (let p = 0; p < P; p++) {
+          let acc = w.Bq[h * P + p];
+          for (let e = 0; e < E; e++) acc += w.I[(s0 + i) * E + e] * w.Wq[(h * P + p) * E + e];
+          Qt[i * P + p] = rq(acc, r[0][0], r[0][1]);
+        }
+        // scores row i (rq3), then isoftmax in place
+        for (let t = 0; t < S; t++) {
+          let acc = 0;
+          for (let p = 0; p < P; p++) acc += Qt[i * P + p] * K[(h * S + t) * P + p];
+          scores[i * S + t] = rq(acc, r[3][0], r[3][1]);
+        }
+        isoftmaxRow(scores, i * S, S, At, i * S);
+        // Mt[i, h·P+p] = M[s0+i, h·P+p] (rq4)
+        for (let p = 0; p < P; p++) {
+          let acc = 0;
+          for (let t = 0; t < S; t++) acc += At[i * S + t] * V[(h * P + p) * S + t];
+          Mt[i * HP + h * P + p] = rq(acc, r[4][0], r[4][1]);
+        }
+      }
     }
-    for (let s = s0; s < s1; s++) {
-      for (let p = 0; p < P; p++) {
-        let acc = 0;
-        for (let t = 0; t < S; t++) acc += probs[(s - s0) * S + t] * V[(h * P + p) * S + t];
-        M[s * H * P + h * P + p] = rq(acc, rqAv[0], rqAv[1]);
+    // O[s0+i, e] (rq5), straight into the output
+    for (let i = 0; i < n; i++) {
+      for (let e = 0; e < E; e++) {
+        let acc = w.Bo[e];
+        for (let k = 0; k < HP; k++) acc += Mt[i * HP + k] * w.Wo[e * HP + k];
+        O[(s0 + i) * E + e] = rq(acc, r[5][0], r[5][1]);
       }
     }
   }
 }
 
-/** Kernel 9 `mhsa_dft`: same inputs and rq as mhsa plus T tile rows; output bit-identical to mhsa. */
+/**
+ * Kernel 9 `mhsa_dft`: same inputs and rq as mhsa plus T tile rows; output bit-identical to mhsa.
+ * Stage 1: K = linear_qk(I,Wk,Bk; rq1), V = linear_v(I,Wv,Bv; rq2) whole. Stage 2: row tiles
+ * (units ceil(S/T)), each core with its own buffers (dftTiles); no barrier inside stage 2.
+ */
 export function mhsaDft(
   S: number, E: number, P: number, H: number, T: number,
   w: MhsaWeights, r: readonly Rq[], O: Int8Array, nCores = 1,
 ): void {
-  const Q = new Int8Array(H * S * P);
   const K = new Int8Array(H * S * P);
   const V = new Int8Array(H * P * S);
-  const M = new Int8Array(S * H * P);
-  stage(H * S, nCores, (u) => linearQK(S, E, P, H, w.I, w.Wq, w.Bq, r[0], Q, u));
   stage(H * S, nCores, (u) => linearQK(S, E, P, H, w.I, w.Wk, w.Bk, r[1], K, u));
   stage(H * P, nCores, (u) => linearV(S, E, P, H, w.I, w.Wv, w.Bv, r[2], V, u));
-  stage(H * Math.ceil(S / T), nCores, (u) => dftAttention(S, P, H, T, Q, K, V, r[3], r[4], M, u));
-  stage(S, nCores, (u) => linearO(S, E, P, H, M, w.Wo, w.Bo, r[5], O, u));
+  stage(Math.ceil(S / T), nCores, (u) => dftTiles(S, E, P, H, T, w, K, V, r, O, u));
 }

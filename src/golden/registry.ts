@@ -128,7 +128,11 @@ const table: KernelInfo[] = [
     inputs: [I_SE, W_HPE('Wq'), B_HP('Bq'), W_HPE('Wk'), B_HP('Bk'), W_HPE('Wv'), B_HP('Bv'), WO, BO],
     output: out('O', 'i8', O_SE),
     nRq: 6, nConsts: 0, usesT: true, macs: mhsaMacs,
-    scratch: (s, n) => 3 * s.H * s.S * s.P + s.S * s.H * s.P + n * (s.T ?? 0) * s.S, defaultRq: rqDefaults(6),
+    scratch: (s, n) => {
+      const T = s.T ?? 0; // K, V whole, then per core Qt [T,P], At [T,S], Mt [T,H·P]
+      return 2 * s.H * s.S * s.P + n * (T * s.P + T * s.S + T * s.H * s.P);
+    },
+    defaultRq: rqDefaults(6),
   },
   {
     id: 10, name: 'layernorm',

@@ -129,6 +129,11 @@ export class ProtocolClient extends EventEmitter {
     this.push(pend, { kind: 'reply', frame: f });
   }
 
+  /** Resend the pending request now instead of at its timeout (e.g. the link was just re-attached). */
+  nudge(): void {
+    if (this.pending) this.push(this.pending, { kind: 'corrupt' });
+  }
+
   private corrupt(): void {
     this.stats.corrupt++;
     if (this.pending) this.push(this.pending, { kind: 'corrupt' });
