@@ -61,7 +61,7 @@ async function viaModel() {
   const head = ['source', 'samples', 'energy/inf', 'energy/MAC', 'analytic/inf', 'error'];
   const body = rows.map(({ label, r, analytic }) => [
     label, String(r.samples), formatSI(r.perInferenceJ, 'J', 5), formatSI(r.perMacJ, 'J', 5), formatSI(analytic, 'J', 5),
-    `${(((r.perInferenceJ - analytic) / analytic) * 100).toFixed(4)} %`,
+    `${((pct) => (Math.abs(pct) < 5e-5 ? 0 : pct))(((r.perInferenceJ - analytic) / analytic) * 100).toFixed(4)} %`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
