@@ -11,7 +11,9 @@ const { Lpm01aSim } = require('../tools/sim/lpm01a');
 
 let haveSocat = true;
 try { execFileSync('socat', ['-V'], { stdio: 'ignore' }); } catch { haveSocat = false; }
-if (!haveSocat) t.plan(0, 'socat not installed (apt-get install socat): the pty simulators need it');
+/** Every suite here needs a pty pair from socat; without it each test says so and skips. */
+const simTest = (name: string, fn: (t: any) => Promise<void>) =>
+  t.test(name, { skip: haveSocat ? false : 'socat not installed (apt-get install socat): the pty simulators need it' }, fn);
 
 const board = { name: 'stm32l4', clockHz: 80e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 5000;
@@ -34,7 +36,7 @@ const windowOf = (sim: any, samples: number, repeat: number) => async () => {
   return { counter: Math.round(((samples / F) * board.clockHz) / repeat), counterUnit: 'cycles', repeat };
 };
 
-t.test('integrates current x volt x dt over the trigger window only', (t) =>
+simTest('integrates current x volt x dt over the trigger window only', (t) =>
   withSim({}, async (sim, host) => {
     const src: EnergySource = await openEnergySource(`lpm01a:${host}`, board);
     try {
@@ -63,7 +65,7 @@ t.test('integrates current x volt x dt over the trigger window only', (t) =>
     t.equal(sim.log[sim.log.length - 1], 'hrc', 'close releases host control');
   }));
 
-t.test('noisy current: within the sampling error of the analytic value', (t) =>
+simTest('noisy current: within the sampling error of the analytic value', (t) =>
   withSim({ noise: 0.05, seed: 7 }, async (sim, host) => {
     const src = await openEnergySource(`lpm01a:${host},volt=1800m,freq=2k`, board);
     try {
@@ -77,21 +79,21 @@ t.test('noisy current: within the sampling error of the analytic value', (t) =>
     }
   }));
 
-t.test('an error reply names the command and the device detail', (t) =>
+simTest('an error reply names the command and the device detail', (t) =>
   withSim({ fault: { error: 'freq' } }, async (_sim, host) => {
     await t.rejects(openEnergySource(`lpm01a:${host}`, board), {
       message: `LPM01A on ${host} rejected 'freq 5k': error freq 5k (simulated failure of 'freq')`,
     });
   }));
 
-t.test('a monitor that never answers: timeout naming port and command', (t) =>
+simTest('a monitor that never answers: timeout naming port and command', (t) =>
   withSim({ fault: { silentOn: 'htc' } }, async (_sim, host) => {
     await t.rejects(openEnergySource(`lpm01a:${host},timeout=300`, board), {
       message: `LPM01A on ${host}: no answer within 300 ms to 'htc' (last command 'htc'); is this the LPM01A's port, at 3686400 baud?`,
     });
   }));
 
-t.test('a monitor that goes silent mid-acquisition', (t) =>
+simTest('a monitor that goes silent mid-acquisition', (t) =>
   withSim({ fault: { silentAfterSamples: 100 } }, async (sim, host) => {
     const src = await openEnergySource(`lpm01a:${host},timeout=300`, board);
     try {
@@ -103,7 +105,7 @@ t.test('a monitor that goes silent mid-acquisition', (t) =>
     }
   }));
 
-t.test('dropped sample lines are caught by the TimeStamp count, never integrated', (t) =>
+simTest('dropped sample lines are caught by the TimeStamp count, never integrated', (t) =>
   withSim({ fault: { dropAt: 600, dropCount: 20 } }, async (sim, host) => {
     const src = await openEnergySource(`lpm01a:${host}`, board);
     try {
@@ -115,7 +117,7 @@ t.test('dropped sample lines are caught by the TimeStamp count, never integrated
     }
   }));
 
-t.test('a damaged sample line is an error', (t) =>
+simTest('a damaged sample line is an error', (t) =>
   withSim({ fault: { damageAt: 300 } }, async (sim, host) => {
     const src = await openEnergySource(`lpm01a:${host}`, board);
     try {
@@ -127,7 +129,7 @@ t.test('a damaged sample line is an error', (t) =>
     }
   }));
 
-t.test('no trigger edge: the error points at the wiring', (t) =>
+simTest('no trigger edge: the error points at the wiring', (t) =>
   withSim({}, async (_sim, host) => {
     const src = await openEnergySource(`lpm01a:${host}`, board);
     try {
@@ -138,13 +140,13 @@ t.test('no trigger edge: the error points at the wiring', (t) =>
     }
   }));
 
-t.test('a port that does not exist', async (t) => {
+simTest('a port that does not exist', async (t) => {
   await t.rejects(openEnergySource('lpm01a:/dev/does-not-exist', board), {
     message: /^LPM01A: cannot open \/dev\/does-not-exist at 3686400 baud: /,
   });
 });
 
-t.test('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+simTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
   const pty = await openPtyPair();
   const sim = await new Lpm01aSim({ path: pty.device }).open();
   const src = await openEnergySource(`lpm01a:${pty.host},timeout=400`, board);
@@ -161,7 +163,7 @@ t.test('the instrument vanishing mid-acquisition is an error, not a hang', async
   }
 });
 
-t.test('standalone simulator: node tools/sim/lpm01a.js serves a driver', async (t) => {
+simTest('standalone simulator: node tools/sim/lpm01a.js serves a driver', async (t) => {
   const { spawn } = await import('child_process');
   const child = spawn(process.execPath, ['tools/sim/lpm01a.js', '--window-ms', '20', '--period-ms', '150'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));

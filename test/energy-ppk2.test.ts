@@ -11,7 +11,9 @@ const { Ppk2Sim, encodeCurrent } = require('../tools/sim/ppk2');
 
 let haveSocat = true;
 try { execFileSync('socat', ['-V'], { stdio: 'ignore' }); } catch { haveSocat = false; }
-if (!haveSocat) t.plan(0, 'socat not installed (apt-get install socat): the pty simulators need it');
+/** Every suite here needs a pty pair from socat; without it each test says so and skips. */
+const simTest = (name: string, fn: (t: any) => Promise<void>) =>
+  t.test(name, { skip: haveSocat ? false : 'socat not installed (apt-get install socat): the pty simulators need it' }, fn);
 
 const board = { name: 'stm32h7', clockHz: 480e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 100_000;
@@ -37,7 +39,7 @@ const windowOf = (sim: any, samples: number, repeat: number) => async () => {
   return { counter: Math.round(((samples / F) * board.clockHz) / repeat), counterUnit: 'cycles', repeat };
 };
 
-t.test('integrates over the logic-high window with the device calibration', (t) =>
+simTest('integrates over the logic-high window with the device calibration', (t) =>
   withSim({}, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host}`, board);
     try {
@@ -65,7 +67,7 @@ t.test('integrates over the logic-high window with the device calibration', (t) 
     }
   }));
 
-t.test('trigger on another logic channel', (t) =>
+simTest('trigger on another logic channel', (t) =>
   withSim({ bit: 3 }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host},bit=D3,vdd=1800,mode=ampere`, board);
     try {
@@ -80,7 +82,7 @@ t.test('trigger on another logic channel', (t) =>
     }
   }));
 
-t.test('the wrong logic channel: trigger never seen', (t) =>
+simTest('the wrong logic channel: trigger never seen', (t) =>
   withSim({ bit: 3 }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host}`, board);
     try {
@@ -91,7 +93,7 @@ t.test('the wrong logic channel: trigger never seen', (t) =>
     }
   }));
 
-t.test('a rolling-counter gap is lost data: clear error, no figure', (t) =>
+simTest('a rolling-counter gap is lost data: clear error, no figure', (t) =>
   withSim({ fault: { dropAt: 1000, dropCount: 5 } }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host}`, board);
     try {
@@ -103,14 +105,14 @@ t.test('a rolling-counter gap is lost data: clear error, no figure', (t) =>
     }
   }));
 
-t.test('no metadata answer: timeout naming the opcode', (t) =>
+simTest('no metadata answer: timeout naming the opcode', (t) =>
   withSim({ fault: { noMetadata: true } }, async (_sim, host) => {
     await t.rejects(openEnergySource(`ppk2:${host},timeout=300`, board), {
       message: `PPK2 on ${host}: no metadata (text ending END) within 300 ms after GetMetadata (0x19); is this a PPK2? (received 0 bytes)`,
     });
   }));
 
-t.test('samples stop mid-window: timeout naming the last command', (t) =>
+simTest('samples stop mid-window: timeout naming the last command', (t) =>
   withSim({ fault: { silentAfterSamples: 3000 } }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host},timeout=300`, board);
     try {
@@ -121,7 +123,7 @@ t.test('samples stop mid-window: timeout naming the last command', (t) =>
     }
   }));
 
-t.test('metadata without calibration: nominal defaults, marked estimate', (t) =>
+simTest('metadata without calibration: nominal defaults, marked estimate', (t) =>
   withSim({ fault: { metadata: 'Calibrated: 0\nR0: 1003.3741\nHW: 9173\nEND\n' } }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host}`, board);
     try {
@@ -133,7 +135,7 @@ t.test('metadata without calibration: nominal defaults, marked estimate', (t) =>
     }
   }));
 
-t.test('trig=pulses: MLPerf-style start and end pulses on an idle-high line', (t) =>
+simTest('trig=pulses: MLPerf-style start and end pulses on an idle-high line', (t) =>
   withSim({ pulses: true }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host},trig=pulses`, board);
     try {
@@ -147,7 +149,7 @@ t.test('trig=pulses: MLPerf-style start and end pulses on an idle-high line', (t
     }
   }));
 
-t.test('trig=pulses on a line that idles low is refused', (t) =>
+simTest('trig=pulses on a line that idles low is refused', (t) =>
   withSim({}, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host},trig=pulses`, board);
     try {
@@ -159,7 +161,7 @@ t.test('trig=pulses on a line that idles low is refused', (t) =>
     }
   }));
 
-t.test('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+simTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
   const pty = await openPtyPair();
   const sim = await new Ppk2Sim({ path: pty.device }).open();
   const src = await openEnergySource(`ppk2:${pty.host},timeout=400`, board);
@@ -176,7 +178,7 @@ t.test('the instrument vanishing mid-acquisition is an error, not a hang', async
   }
 });
 
-t.test('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t) => {
+simTest('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t) => {
   const { spawn } = await import('child_process');
   const child = spawn(process.execPath, ['tools/sim/ppk2.js', '--window-ms', '20', '--period-ms', '150', '--bit', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));

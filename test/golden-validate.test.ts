@@ -48,7 +48,7 @@ t.test('MACs and scratch as docs/kernels.md counts them', async (t) => {
   t.equal(KERNELS.fwsa.scratch(s, 4), 4 * 15);
   t.equal(KERNELS.mhsa.scratch(s, 1), 3 * 42 + 18 + 42);
   t.equal(KERNELS.mhsa_fwsa.scratch(s, 2), 42 + 18 + 42 + 2 * 15);
-  t.equal(KERNELS.mhsa_dft.scratch(s, 3), 3 * 42 + 42 + 3 * 2 * 3);
+  t.equal(KERNELS.mhsa_dft.scratch(s, 3), 2 * 42 + 3 * (2 * 7 + 2 * 3 + 2 * 14)); // K, V + per core Qt, tile, Mt
   t.equal(KERNELS.linear_qk.scratch(s, 8), 0);
 });
 

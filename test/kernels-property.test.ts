@@ -77,5 +77,10 @@ t.test('DFT scratch peak is strictly below full MHSA for S >= 64', async (t) => 
     const full = scratchBytes('mhsa', shape, 1);
     t.ok(dft < full, `S=${S} H=${H} T=${T}: dft ${dft} < full ${full}`);
   }
-  t.equal(scratchBytes('mhsa', { S: 512, E: 64, P: 64, H: 8 }, 1), KERNELS.mhsa.scratch({ S: 512, E: 64, P: 64, H: 8 }, 1), 'C and TS agree on the scratch formula');
+  for (const k of ['mhsa', 'mhsa_fwsa', 'mhsa_dft', 'fwsa']) {
+    for (const cores of [1, 3, 8]) {
+      const s = { S: 97, E: 24, P: 12, H: 5, T: 16 };
+      t.equal(scratchBytes(k, s, cores), KERNELS[k].scratch(s, cores), `${k} cores=${cores}: C and TS agree on the scratch formula`);
+    }
+  }
 });
