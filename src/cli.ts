@@ -10,6 +10,8 @@ import { runOnBoards, type BoardSlot } from './harness/run';
 import { parse as parseYaml } from 'yaml';
 import { HostBoard } from './harness/hostBoard';
 import type { Board } from './board/types';
+import type { EnergySource } from './energy/types';
+import type { ModelBoard } from './energy/model';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'examples', 'testConfig.yml');
@@ -54,7 +56,8 @@ async function runCommand(opts: RunOpts): Promise<number> {
   const cfg = loadConfig(opts.config);
   const cores = intOption('--cores', opts.cores, 1, 8);
   const seed = intOption('--seed', opts.seed, 0, 0xffffffff);
-  const energyRepeat = intOption('--energy-repeat', opts.energyRepeat, 1, 1_000_000) ?? 1;
+  // A power monitor needs a window of many samples: repeat short kernels (the model needs no repeat).
+  const energyRepeat = intOption('--energy-repeat', opts.energyRepeat, 1, 1_000_000) ?? (opts.energy && opts.energy !== 'model' && !opts.energy.startsWith('model:') ? 100 : 1);
   if (cores !== undefined) cfg.cores = cores;
   if (seed !== undefined) cfg.seed = seed;
   const specs = boardSpecs(opts);
@@ -71,14 +74,27 @@ async function runCommand(opts: RunOpts): Promise<number> {
   let results: PointResult[] = [];
   try {
     for (const s of specs) {
-      const board = await openNamedBoard(s.name, s.port);
-      const slot: BoardSlot = { board, port: s.port };
-      slots.push(slot);
       const energySpec = s.energy ?? opts.energy;
+      // A power monitor may power the board: open it before the board's link. Its view of the
+      // board (clock, counter kind, for cross-checks) is filled in once the board has said hello.
+      const seen: ModelBoard = { name: s.name, clockHz: 0, counterKind: 'cycles' };
+      let energy: EnergySource | undefined;
       if (energySpec) {
-        const { openEnergySource } = await import('./energy');
-        slot.energy = await openEnergySource(energySpec, board.info);
+        const e = await import('./energy');
+        const spec = e.parseEnergySpec(energySpec);
+        if (spec.kind !== 'model') energy = await e.openEnergySource(spec, seen);
       }
+      let board: Board;
+      try {
+        board = await openNamedBoard(s.name, s.port);
+      } catch (err) {
+        await energy?.close();
+        throw err;
+      }
+      Object.assign(seen, { name: board.info.name, clockHz: board.info.clockHz, counterKind: board.info.counterKind });
+      if (energySpec && !energy) energy = await (await import('./energy')).openEnergySource(energySpec, board.info);
+      const slot: BoardSlot = { board, port: s.port, energy };
+      slots.push(slot);
       process.stderr.write(`board ${board.info.name}${s.port ? ` on ${s.port}` : ''}: ${board.info.cpu}, counter ${board.info.counterUnit}, ${board.info.nCores} core(s), firmware ${board.info.firmwareVersion}${slot.energy ? `, energy ${slot.energy.describe()}` : ''}\n`);
       if (cfg.cores > board.info.nCores) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
     }
@@ -150,7 +166,7 @@ export function buildProgram(): Command {
     .option('--results <file>', 'append every finished point as a JSON line (survives crashes)')
     .option('--resume <file>', 'skip the points already in this results file (and append the rest to it)')
     .option('--energy <source>', 'energy per point: model, lpm01a:PORT or ppk2:PORT')
-    .option('--energy-repeat <n>', 'kernel runs inside each energy window (default 1)')
+    .option('--energy-repeat <n>', 'kernel runs inside each energy window (default 1 for the model, 100 for a power monitor)')
     .option('--dump-dir <dir>', 'write each point\'s inputs, output and golden as .npy plus params.json')
     .option('--cores <n>', 'override the config\'s cores (1..8)')
     .option('--seed <n>', 'override the config\'s seed')

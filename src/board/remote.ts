@@ -191,6 +191,15 @@ export class RemoteBoard implements Board {
         };
       } catch (e) {
         last = e;
+        if (e instanceof BoardError && e.code === ErrorCode.SCRATCH) {
+          // The host sized the scratch with its own kernels: a mismatch means the firmware differs.
+          const err = new Error(
+            `${req.kernel} ${shapeText(req.shape)}: the host laid out ${layout.scratchBytes} scratch bytes but ${this.info.name} needs ${e.detail}; ` +
+              `its firmware (${this.info.firmwareVersion}) and the host kernels differ: rebuild/reflash it`,
+          );
+          (err as Error & { cause?: unknown }).cause = e;
+          throw err;
+        }
         if (!retriable(e)) throw e;
         // Frames that do not get through whole: try shorter ones.
         if (e instanceof LinkTimeoutError) this.client.shrinkChunks();

@@ -19,7 +19,9 @@ export function perCountLabel(unit: string | undefined): string {
 
 export function formatTable(results: PointResult[]): string {
   const unit = results.find((r) => r.counterUnit)?.counterUnit;
+  const withEnergy = results.some((r) => r.energy);
   const header = ['test', 'kernel', 'S', 'E', 'P', 'H', 'T', 'cores', 'bit-exact', `counter [${unit ?? '-'}]`, 'MACs', perCountLabel(unit), 'arena peak [B]'];
+  if (withEnergy) header.push('energy/inf [µJ]', 'energy/MAC [pJ]');
   const rows = results.map((r) => {
     const s = r.point.shape;
     return [
@@ -28,6 +30,7 @@ export function formatTable(results: PointResult[]): string {
       r.error ? '✗ error' : r.bitExact ? '✓' : '✗',
       r.counter !== undefined ? fmtInt(r.counter) : '-', fmtInt(r.macs), fmtRatio(r.macPerCount),
       r.arenaPeak !== undefined ? fmtInt(r.arenaPeak) : '-',
+      ...(withEnergy ? energyCells(r) : []),
     ];
   });
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -37,6 +40,14 @@ export function formatTable(results: PointResult[]): string {
   const failed = results.filter((r) => !r.bitExact);
   out.push('');
   out.push(`${results.length - failed.length} of ${results.length} points bit-exact`);
+  if (results.some((r) => r.energy?.estimate)) out.push('* energy estimated from a power model (nominal or user-supplied power), not measured');
   for (const r of failed) out.push(`  ✗ ${r.point.test} (${r.point.kernel}) S=${r.point.shape.S} E=${r.point.shape.E} P=${r.point.shape.P} H=${r.point.shape.H}: ${r.error ?? r.mismatch}`);
   return out.join('\n');
+}
+
+function energyCells(r: PointResult): string[] {
+  if (!r.energy) return ['-', '-'];
+  const mark = r.energy.estimate ? '*' : '';
+  const perMac = r.energy.perMacJ === null ? '-' : `${(r.energy.perMacJ * 1e12).toPrecision(3)}${mark}`;
+  return [`${(r.energy.perInferenceJ * 1e6).toPrecision(4)}${mark}`, perMac];
 }

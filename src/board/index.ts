@@ -1,0 +1,13 @@
+// Board API entry points: open a board by name or port, talk to it, list ports, run host-sim.
+
+export type { Board, BoardInfo, CounterKind, RunRequest, RunResult, Shape } from './types';
+export { openBoard } from './open';
+export type { OpenBoardOptions, OpenedBoard } from './open';
+export { RemoteBoard, boardInfoFromHello } from './remote';
+export type { RemoteBoardOptions } from './remote';
+export { startHostSim, findHostSim, hostSimUnavailable } from './hostsim';
+export type { HostSimOptions, HostSimHandle } from './hostsim';
+export { listPorts, guessBoard } from './ports';
+export type { PortInfo } from './ports';
+export { layoutArena } from './layout';
+export type { ArenaLayout, KernelCatalog } from './layout';
