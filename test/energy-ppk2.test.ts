@@ -41,7 +41,7 @@ const windowOf = (sim: any, samples: number, repeat: number) => async () => {
 
 simTest('integrates over the logic-high window with the device calibration', (t) =>
   withSim({}, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host}`, board);
+    const src = await openEnergySource(`ppk2:${host},trig=level`, board);
     try {
       t.equal(src.describe(), `ppk2 ${host} (source meter 3300 mV, trigger D0)`);
       await received(sim, 5);
@@ -69,7 +69,7 @@ simTest('integrates over the logic-high window with the device calibration', (t)
 
 simTest('trigger on another logic channel', (t) =>
   withSim({ bit: 3 }, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host},bit=D3,vdd=1800,mode=ampere`, board);
+    const src = await openEnergySource(`ppk2:${host},bit=D3,vdd=1800,mode=ampere,trig=level`, board);
     try {
       await received(sim, 5);
       t.same(sim.cmds.slice(2, 4), [[0x11, 1], [0x0d, 0x07, 0x08]], 'ampere meter, 1800 mV');
@@ -84,7 +84,7 @@ simTest('trigger on another logic channel', (t) =>
 
 simTest('the wrong logic channel: trigger never seen', (t) =>
   withSim({ bit: 3 }, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host}`, board);
+    const src = await openEnergySource(`ppk2:${host},trig=level`, board);
     try {
       const err = await src.measure(windowOf(sim, 2000, 1), { settleMs: 200 }).then(() => null, (e: Error) => e);
       t.match(err?.message, new RegExp(`^PPK2 on ${host}: trigger D0 never went high within 200 ms after the board finished \\(\\d+ samples\\); check the wire from the board's trigger GPIO to the logic port$`));
@@ -95,7 +95,7 @@ simTest('the wrong logic channel: trigger never seen', (t) =>
 
 simTest('a rolling-counter gap is lost data: clear error, no figure', (t) =>
   withSim({ fault: { dropAt: 1000, dropCount: 5 } }, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host}`, board);
+    const src = await openEnergySource(`ppk2:${host},trig=level`, board);
     try {
       await t.rejects(src.measure(windowOf(sim, 20000, 1)), {
         message: `PPK2 on ${host}: lost samples: rolling counter jumped from 39 to 45 after 1000 samples (5 missing, or that plus a multiple of 64); the host or USB link dropped data; measurement discarded`,
@@ -107,14 +107,14 @@ simTest('a rolling-counter gap is lost data: clear error, no figure', (t) =>
 
 simTest('no metadata answer: timeout naming the opcode', (t) =>
   withSim({ fault: { noMetadata: true } }, async (_sim, host) => {
-    await t.rejects(openEnergySource(`ppk2:${host},timeout=300`, board), {
+    await t.rejects(openEnergySource(`ppk2:${host},timeout=300,trig=level`, board), {
       message: `PPK2 on ${host}: no metadata (text ending END) within 300 ms after GetMetadata (0x19); is this a PPK2? (received 0 bytes)`,
     });
   }));
 
 simTest('samples stop mid-window: timeout naming the last command', (t) =>
   withSim({ fault: { silentAfterSamples: 3000 } }, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host},timeout=300`, board);
+    const src = await openEnergySource(`ppk2:${host},timeout=300,trig=level`, board);
     try {
       const err = await src.measure(windowOf(sim, 20000, 1)).then(() => null, (e: Error) => e);
       t.match(err?.message, new RegExp(`^PPK2 on ${host}: no samples for more than 300 ms \\(last command AverageStart \\(0x06\\), \\d+ samples received\\)$`));
@@ -125,7 +125,7 @@ simTest('samples stop mid-window: timeout naming the last command', (t) =>
 
 simTest('metadata without calibration: nominal defaults, marked estimate', (t) =>
   withSim({ fault: { metadata: 'Calibrated: 0\nR0: 1003.3741\nHW: 9173\nEND\n' } }, async (sim, host) => {
-    const src = await openEnergySource(`ppk2:${host}`, board);
+    const src = await openEnergySource(`ppk2:${host},trig=level`, board);
     try {
       const r = await src.measure(windowOf(sim, 1000, 1));
       t.equal(r.estimate, true);
@@ -164,7 +164,7 @@ simTest('trig=pulses on a line that idles low is refused', (t) =>
 simTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
   const pty = await openPtyPair();
   const sim = await new Ppk2Sim({ path: pty.device }).open();
-  const src = await openEnergySource(`ppk2:${pty.host},timeout=400`, board);
+  const src = await openEnergySource(`ppk2:${pty.host},timeout=400,trig=level`, board);
   try {
     const err = await src.measure(async () => {
       await pty.close();
@@ -192,7 +192,7 @@ simTest('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
   });
-  const src = await openEnergySource(`ppk2:${host},bit=1`, board);
+  const src = await openEnergySource(`ppk2:${host},bit=1,trig=level`, board);
   try {
     const r = await src.measure(async () => {
       await new Promise((res) => setTimeout(res, 400));

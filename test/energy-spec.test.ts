@@ -14,10 +14,10 @@ t.test('accepted forms', (t) => {
   t.same(parseEnergySpec('lpm01a:/dev/ttyACM1,volt=1800m,freq=1k,edge=ris,timeout=500'), {
     kind: 'lpm01a', port: '/dev/ttyACM1', voltMv: 1800, freqHz: 1000, edge: 'ris', timeoutMs: 500, baudRate: 3686400,
   });
-  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, trig: 'level', timeoutMs: 1000 });
-  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, trig: 'level', timeoutMs: 1000 });
+  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000 });
+  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, trig: 'pulses', timeoutMs: 1000 });
   t.same(parseEnergySpec('ppk2:/dev/x,trig=pulses').trig, 'pulses');
-  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, trig: 'level', timeoutMs: 1000 }, 'bare vdd is mV');
+  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000 }, 'bare vdd is mV');
   t.end();
 });
 

@@ -173,3 +173,11 @@ t.test('lossy in-memory link: every result is verified or the run fails', async 
   );
   t.ok(ok >= 36, `${ok} verified, ${failed} failed (retries ${board.client.stats.resends}, kernel runs ${fake.kernelRuns})`);
 });
+
+t.test('host and firmware disagree on scratch: a clear error, not a retry loop', async (t) => {
+  const small = toyCatalog();
+  const { board } = await setup({}, { catalog: { ...small, scratchBytes: () => 4 } });
+  const e = (await board.run(request('rev', 4, 4, 1)).catch((e) => e)) as Error;
+  t.equal(e.message, 'rev S=4 E=4 P=1 H=1: the host laid out 4 scratch bytes but fake needs 16; its firmware (0.0.0-fake) and the host kernels differ: rebuild/reflash it');
+  t.equal(board.runRetries, 0);
+});

@@ -125,7 +125,8 @@ function parsePpk2(rest: string, full: string): Ppk2Spec {
   }
   const mode = o.get('mode') ?? 'source';
   if (mode !== 'source' && mode !== 'ampere') throw new RangeError(`Expected ppk2 mode "source" or "ampere" but received "${mode}"`);
-  const trig = o.get('trig') ?? 'level';
+  // tinyhil's STM32 firmware marks the window MLPerf-style (idle high, a low pulse at start and end).
+  const trig = o.get('trig') ?? 'pulses';
   if (trig !== 'level' && trig !== 'pulses') throw new RangeError(`Expected ppk2 trig "level" or "pulses" but received "${trig}"`);
   return {
     kind: 'ppk2', port, vddMv, mode,

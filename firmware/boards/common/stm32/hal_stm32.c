@@ -18,6 +18,7 @@ void th_stm32_board_init(void);
 static volatile uint32_t ms;
 static volatile uint32_t cyc_hi, cyc_last; /* 64-bit extension of the 32-bit CYCCNT */
 static int initialised;
+static void trigger_pin(int high);
 
 /* Folds CYCCNT into the 64-bit count; runs in SysTick (every 1 ms, far below the 2^32-cycle
  * wrap) and in hal_counter with interrupts masked, so no wrap is ever missed. */
@@ -54,6 +55,7 @@ void hal_init(void) {
   USART_CR3(TH_USART_BASE) = USART_CR3_OVRDIS;
   USART_CR1(TH_USART_BASE) = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
   th_gpio_out(TH_TRIGGER_GPIO, TH_TRIGGER_PIN);
+  trigger_pin(1); /* idle high: the window is marked by low pulses */
   th_irq_enable();
 }
 
@@ -90,6 +92,21 @@ uint64_t hal_counter(void) {
   return c;
 }
 
+/* Power-monitor window marks, MLPerf Tiny style: the pin idles high and each edge of the
+ * window (start, end) is a low pulse of TH_TRIGGER_PULSE_US. The LPM01A (eventsrc .. fal) and the
+ * PPK2 (trig=pulses) both find the window between the two falling edges. */
+#ifndef TH_TRIGGER_PULSE_US
+#define TH_TRIGGER_PULSE_US 20u
+#endif
+static void trigger_pin(int high) {
+  GPIO_BSRR(TH_TRIGGER_GPIO) = high ? (1u << TH_TRIGGER_PIN) : (1u << (TH_TRIGGER_PIN + 16u));
+}
+
 void hal_trigger(int level) {
-  GPIO_BSRR(TH_TRIGGER_GPIO) = level ? (1u << TH_TRIGGER_PIN) : (1u << (TH_TRIGGER_PIN + 16u));
+  (void)level;
+  uint32_t start = DWT_CYCCNT, wait = (TH_CPU_HZ / 1000000u) * TH_TRIGGER_PULSE_US;
+  trigger_pin(0);
+  while ((uint32_t)(DWT_CYCCNT - start) < wait) {
+  }
+  trigger_pin(1);
 }
