@@ -54,7 +54,10 @@ export function findHostSim(): string | null {
 
 /** Why host-sim cannot start here (null when it can), for test skip reasons. */
 export function hostSimUnavailable(): string | null {
-  return findHostSim() ? null : `${HOST_SIM_NAME} is not built (nothing under ${path.join(REPO_ROOT, 'build')}): run \`npm install\``;
+  if (findHostSim()) return null;
+  const env = process.env.TINYHIL_HOST_SIM;
+  if (env) return `TINYHIL_HOST_SIM=${env} does not exist`;
+  return `${HOST_SIM_NAME} is not built (nothing under ${path.join(REPO_ROOT, 'build')}): run \`npm install\``;
 }
 
 const live = new Set<ChildProcess>();
