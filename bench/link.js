@@ -104,6 +104,42 @@ async function sweep() {
   return { board: 'host-sim', points: runs.length, repeatPerPoint: repeat, totalMs: total, kernelMs: kernel, bytes, throughputKiBs: bytes / 1024 / (total / 1000), runs };
 }
 
+/**
+ * The example sweep (examples/testConfig.yml) streamed over host-sim through the harness, against the
+ * reference harness's flow: regenerate a header, rebuild from clean and run, per point (bench/rebuild.js).
+ * Rebuilding every point takes minutes, so by default it runs on an even sample of points and the
+ * per-point mean is compared; --rebuild-all rebuilds every point.
+ */
+async function streamedVsRebuild() {
+  const why = hostSimUnavailable();
+  if (why) return { skipped: why };
+  const { loadConfig } = require(path.join(lib, 'harness', 'config'));
+  const { expandPoints } = require(path.join(lib, 'harness', 'points'));
+  const { runOnBoards } = require(path.join(lib, 'harness', 'run'));
+  const { KERNELS } = require(path.join(lib, 'golden'));
+  const { generateInputs } = require(path.join(lib, 'gen'));
+  const { rebuildSweep } = require('./rebuild');
+  const points = expandPoints(loadConfig(path.join(root, 'examples', 'testConfig.yml')));
+  const board = await openBoard({ board: 'host-sim' });
+  let streamed;
+  try {
+    const t0 = process.hrtime.bigint();
+    const { results } = await runOnBoards([{ board }], points, { quiet: true });
+    streamed = { seconds: Number(process.hrtime.bigint() - t0) / 1e9, ok: results.filter((r) => r.bitExact).length, total: results.length };
+  } finally {
+    await board.close();
+  }
+  const all = args.includes('--rebuild-all');
+  const n = all ? points.length : Math.min(points.length, Number(opt('--rebuild-sample', '8')));
+  const sample = all ? points : Array.from({ length: n }, (_, i) => points[Math.floor((i * points.length) / n)]);
+  const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const rebuilt = await rebuildSweep(sample.map((p) => ({ ...p, cores: 1 })), {
+    KERNELS, generateInputs, kernelId: (k) => native.kernelInfo(k).id,
+    golden: (p, ins) => native.run({ kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: ins.map(bytes), cores: 1 }),
+  });
+  return { points: points.length, streamed, rebuilt, rebuiltSample: sample.length };
+}
+
 (async () => {
   const eff = frameEfficiency(4096);
   console.log('Frame efficiency (WRITE, 4 KiB frames):');
@@ -122,8 +158,18 @@ async function sweep() {
     }
     console.log(`  total ${sw.totalMs.toFixed(1)} ms for ${sw.points} runs (${(sw.totalMs / sw.points).toFixed(2)} ms/run; kernels ${sw.kernelMs.toFixed(1)} ms), ${sw.bytes} tensor bytes, ${sw.throughputKiBs.toFixed(0)} KiB/s`);
   }
+  const cmp = await streamedVsRebuild();
+  if (cmp.skipped) console.log(`Streamed vs rebuild skipped: ${cmp.skipped}`);
+  else {
+    const perStreamed = cmp.streamed.seconds / cmp.streamed.total;
+    const perRebuilt = cmp.rebuilt.seconds / cmp.rebuilt.total;
+    console.log(`\nExample sweep (examples/testConfig.yml, ${cmp.points} points), measured in this run:`);
+    console.log(`  streamed over host-sim:        ${cmp.streamed.seconds.toFixed(2)} s for ${cmp.streamed.total} points (${(1000 * perStreamed).toFixed(1)} ms/point), ${cmp.streamed.ok}/${cmp.streamed.total} bit-exact`);
+    console.log(`  rebuild per point (reference): ${cmp.rebuilt.seconds.toFixed(2)} s for ${cmp.rebuilt.total} points (${(1000 * perRebuilt).toFixed(0)} ms/point), ${cmp.rebuilt.ok}/${cmp.rebuilt.total} bit-exact${cmp.rebuiltSample < cmp.points ? ` (an even sample; the whole sweep would take ~${(perRebuilt * cmp.points).toFixed(0)} s; --rebuild-all to run it)` : ''}`);
+    console.log(`  streamed is ${(perRebuilt / perStreamed).toFixed(0)}x faster per point (target >= 10x)`);
+  }
   const json = opt('--json');
-  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw }, null, 2));
+  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw, streamedVsRebuild: cmp }, null, 2));
 })().catch((e) => {
   console.error(e.message);
   process.exit(1);

@@ -80,7 +80,8 @@ export async function startHostSim(opts: HostSimOptions = {}): Promise<HostSimHa
   const binary = opts.binary ?? findHostSim();
   if (!binary) throw new Error(`${HOST_SIM_NAME} is not built (looked under ${path.join(REPO_ROOT, 'build')}): run \`npm install\``);
   if (!fs.existsSync(binary)) throw new Error(`${HOST_SIM_NAME} not found at ${binary}: run \`npm install\``);
-  const args: string[] = [];
+  // The board stops with this process even when it dies without cleaning up (Linux).
+  const args: string[] = process.platform === 'linux' ? ['--exit-with-parent'] : [];
   if (opts.arenaBytes !== undefined) args.push('--arena', String(opts.arenaBytes));
   if (opts.maxFrame !== undefined) args.push('--max-frame', String(opts.maxFrame));
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
