@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { which } from './board/qemu';
 
 export type FlashTool = 'openocd' | 'st-flash' | 'gdb';
 
@@ -47,20 +48,6 @@ export const OPENOCD_BOARD_CFG: Record<string, string[]> = {
   stm32h7: ['board/st_nucleo_h743zi.cfg'],
   stm32l4: ['board/st_nucleo_l4.cfg'],
 };
-
-function which(exe: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, exe);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
 
 /** ELF machine: 'arm' (EM_ARM 40) or 'riscv' (EM_RISCV 243); throws on anything else. */
 export function elfMachine(elf: string): 'arm' | 'riscv' {
