@@ -150,7 +150,7 @@ t.test('startHostSim errors are plain', async (t) => {
   await t.rejects(startHostSim({ binary: '/nonexistent/tinyhil-host-sim' }), {
     message: 'tinyhil-host-sim not found at /nonexistent/tinyhil-host-sim: run `npm install`',
   });
-  await t.rejects(startHostSim({ binary: '/bin/false' }), { message: /^\/bin\/false {2}exited \(1\) before serving$/ });
+  await t.rejects(startHostSim({ binary: '/bin/false' }), { message: /^\/bin\/false (--exit-with-parent)? ?exited \(1\) before serving$/ });
 });
 
 t.test('openBoard on a tcp:// port', async (t) => {
