@@ -14,4 +14,6 @@ if (needBuild) {
 }
 require('./dist/cli').main(process.argv).then((code) => {
   process.exitCode = code;
+  // Boards and ports are closed by now; should a child process or port linger, do not hang on it.
+  setTimeout(() => process.exit(code), 3000).unref();
 });

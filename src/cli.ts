@@ -92,9 +92,9 @@ async function runCommand(opts: RunOpts): Promise<number> {
         throw err;
       }
       Object.assign(seen, { name: board.info.name, clockHz: board.info.clockHz, counterKind: board.info.counterKind });
-      if (energySpec && !energy) energy = await (await import('./energy')).openEnergySource(energySpec, board.info);
       const slot: BoardSlot = { board, port: s.port, energy };
-      slots.push(slot);
+      slots.push(slot); // from here on, closed in `finally` whatever happens
+      if (energySpec && !energy) slot.energy = await (await import('./energy')).openEnergySource(energySpec, board.info);
       process.stderr.write(`board ${board.info.name}${s.port ? ` on ${s.port}` : ''}: ${board.info.cpu}, counter ${board.info.counterUnit}, ${board.info.nCores} core(s), firmware ${board.info.firmwareVersion}${slot.energy ? `, energy ${slot.energy.describe()}` : ''}\n`);
       if (cfg.cores > board.info.nCores) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
     }

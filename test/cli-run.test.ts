@@ -40,6 +40,8 @@ const errors: Array<[string, string[], RegExp]> = [
   ['bad --cores', ['--board', 'host', '--config', fixture, '--cores', '12'], /^error: --cores 12: expected an integer in 1\.\.8$/m],
   ['port for host', ['--board', 'host', '--port', '/dev/ttyX', '--config', fixture], /^error: --port \/dev\/ttyX: the host board runs in-process and takes no port$/m],
   ['unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
+  // The board is already open when the energy source fails: it must be closed and the CLI must exit.
+  ['energy source after the board', ['--board', 'host-sim', '--energy', 'model:board=nosuch', '--config', fixture], /^error: model: no power-table row "nosuch"; rows: stm32h7, stm32l4, gap9, host, host-sim$/m],
 ];
 for (const [what, args, re] of errors) {
   t.test(`CLI error: ${what}`, async (t) => {
