@@ -67,10 +67,14 @@ async function runCommand(opts: RunOpts): Promise<number> {
   const slots: BoardSlot[] = [];
   let interrupted = false;
   const onSigint = (): void => {
+    if (interrupted) {
+      process.stderr.write('\ninterrupted twice: stopping now\n');
+      process.exit(130); // exit hooks stop the boards this process started
+    }
     interrupted = true;
-    process.stderr.write('\ninterrupted: finishing the points in flight, then stopping (results so far are kept)\n');
+    process.stderr.write('\ninterrupted: finishing the points in flight, then stopping (results so far are kept; Ctrl-C again to stop now)\n');
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   let results: PointResult[] = [];
   try {
     for (const s of specs) {

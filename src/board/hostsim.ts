@@ -84,7 +84,9 @@ export async function startHostSim(opts: HostSimOptions = {}): Promise<HostSimHa
   const args: string[] = process.platform === 'linux' ? ['--exit-with-parent'] : [];
   if (opts.arenaBytes !== undefined) args.push('--arena', String(opts.arenaBytes));
   if (opts.maxFrame !== undefined) args.push('--max-frame', String(opts.maxFrame));
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a Ctrl-C in the terminal reaches this process only, which finishes the
+  // points in flight and then stops the board (exit hooks stop it if this process dies).
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   killAllAtExit();
   live.add(child);
   const exited = new Promise<number | string>((resolve) =>

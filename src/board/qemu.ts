@@ -119,11 +119,16 @@ function installExitHook(): void {
   process.on('exit', killAll);
   // Signals skip 'exit' handlers: kill QEMU, then let the signal do what it would have done
   // (re-raised only when nobody else handles it, so other handlers keep their behaviour).
+  // When another handler takes the signal (the CLI stops a sweep gracefully and closes its boards),
+  // QEMU is left to it.
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    const onSignal = (): void => {
+      if (process.listenerCount(sig) > 1) return;
       killAll();
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
   }
 }
 
@@ -168,7 +173,9 @@ export async function startQemuBoard(board: QemuBoardName, opts: StartQemuOption
   if (opts.extraArgs) args.push(...opts.extraArgs);
 
   installExitHook();
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a Ctrl-C in the terminal reaches this process only, which finishes the
+  // points in flight and then stops the board (exit hooks stop it if this process dies).
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   let out = '';
   const exited = new Promise<number | string>((resolve) => {
