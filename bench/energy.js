@@ -54,8 +54,8 @@ async function viaModel() {
   rows.push(await viaSim('lpm01a sim, 5 kHz, 3.3 V', Lpm01aSim, {}, (p) => `lpm01a:${p}`, 5000, 3.3));
   rows.push(await viaSim('lpm01a sim, 1 kHz, 1.8 V', Lpm01aSim, {}, (p) => `lpm01a:${p},freq=1k,volt=1800m`, 1000, 1.8));
   rows.push(await viaSim('lpm01a sim, 5 kHz, ±5% noise', Lpm01aSim, { noise: 0.05, seed: 3 }, (p) => `lpm01a:${p}`, 5000, 3.3));
-  rows.push(await viaSim('ppk2 sim, 100 kS/s, 3.3 V source', Ppk2Sim, {}, (p) => `ppk2:${p}`, 100000, 3.3));
-  rows.push(await viaSim('ppk2 sim, 100 kS/s, 1.8 V ampere', Ppk2Sim, {}, (p) => `ppk2:${p},vdd=1800,mode=ampere`, 100000, 1.8));
+  rows.push(await viaSim('ppk2 sim, 100 kS/s, 3.3 V, pulses', Ppk2Sim, { pulses: true }, (p) => `ppk2:${p}`, 100000, 3.3));
+  rows.push(await viaSim('ppk2 sim, 100 kS/s, 1.8 V ampere, level', Ppk2Sim, {}, (p) => `ppk2:${p},vdd=1800,mode=ampere,trig=level`, 100000, 1.8));
 
   console.log(`synthetic window: ${REPEAT} inferences of ${MACS} MACs in ${WINDOW_S * 1e3} ms; idle ${IDLE_A * 1e3} mA, active ${ACTIVE_A * 1e3} mA`);
   const head = ['source', 'samples', 'energy/inf', 'energy/MAC', 'analytic/inf', 'error'];
