@@ -46,7 +46,8 @@ function axisS(values: Array<{ S: number }>): Spec {
 }
 
 /** No title inside the SVG: the page captions each plot, so every plot keeps the same drawing width. */
-function lineSpec(values: Array<{ S: number }>, y: Spec): Spec {
+/** Colour by `colour` (kernel by default, so the legend stays short on big sweeps); one line per series. */
+function lineSpec(values: Array<{ S: number }>, y: Spec, colour: 'kernel' | 'series' = 'kernel'): Spec {
   return {
     width: 470,
     height: 260,
@@ -55,7 +56,8 @@ function lineSpec(values: Array<{ S: number }>, y: Spec): Spec {
     encoding: {
       x: axisS(values),
       y,
-      color: { field: 'series', type: 'nominal', title: 'kernel and shape', legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+      color: { field: colour, type: 'nominal', title: colour === 'kernel' ? 'kernel' : 'kernel and shape', scale: { scheme: 'category20' }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } },
+      detail: { field: 'series', type: 'nominal' },
       tooltip: [{ field: 'series' }, { field: 'S' }, { field: y.field as string, format: '.4~g' }],
     },
     config: { font: 'sans-serif', axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 12 } },
@@ -75,7 +77,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     const title = `MAC per count vs S on ${b} (count: ${unit})`;
     plots.push({
       title,
-      spec: lineSpec(rs.map((r) => ({ series: series(r), S: r.shape.S, macPerCount: r.macPerCount })),
+      spec: lineSpec(rs.map((r) => ({ kernel: r.kernel, series: series(r), S: r.shape.S, macPerCount: r.macPerCount })),
         { field: 'macPerCount', type: 'quantitative', title: `MAC per ${unit}` }),
     });
   }
@@ -87,7 +89,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     const title = `Energy per inference on ${b} (µJ${est})`;
     plots.push({
       title,
-      spec: lineSpec(rs.map((r) => ({ series: series(r), S: r.shape.S, uJ: r.energy!.perInferenceUj })),
+      spec: lineSpec(rs.map((r) => ({ kernel: r.kernel, series: series(r), S: r.shape.S, uJ: r.energy!.perInferenceUj })),
         { field: 'uJ', type: 'quantitative', title: 'µJ per inference', scale: { type: 'log' } }),
     });
   }
@@ -100,7 +102,7 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     for (const r of attn) seen.set(`${series(r)}|${r.shape.S}`, { series: series(r), S: r.shape.S, arenaPeak: r.arenaPeak });
     plots.push({
       title,
-      spec: lineSpec([...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]' }),
+      spec: lineSpec([...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]' }, 'series'),
     });
   }
   return plots;
