@@ -6,8 +6,10 @@
 /* Rows of a (int8 or uint8) times rows of b (int8), both contiguous along k. One
  * generic driver walks TH_TM x 2 output tiles with 1-wide / 1-high tails; the
  * tiles are per ISA (selected by #if, same results bit for bit):
- *   ARMv7E-M DSP : 2x2 tiles, 4 int8 per 32-bit load, SXTB16/UXTB16 + SMLAD
- *                  (CMSIS-NN style, operands reused across the tile)
+ *   ARMv7E-M DSP : m >= 2, k >= 4: panels of 6 (4, 2) rows of b sign-extended once to
+ *                  int16 pairs on the stack, every row of a streamed past them (LDM +
+ *                  SXTB16/UXTB16 + SMLAD, row loop in assembly, rq as SMMUL + SSAT
+ *                  when mul/div allow); else 2x2 tiles as CMSIS-NN
  *   x86 SSE2     : 4x2 tiles, 8 int8 per load widened to int16, PMADDWD
  *   portable C   : 4x2 tiles of int32 accumulators over contiguous bytes, which
  *                  GCC/Clang -O3 auto-vectorise on any target.
@@ -30,6 +32,8 @@
 #else
 #define TH_TM 4
 #endif
+
+#define TH_BIAS(bias, j) ((bias) ? (int32_t)(bias)[j] : 0)
 
 /* ==== portable tiles (also the k tails of the SIMD tiles) ============== */
 
@@ -114,6 +118,292 @@ TH_INLINE uint32_t th_read4(const void *p) {
 
 TH_DSP_TILES(int8_t, i8, TH_SIGN_EXTEND_EVEN_BYTES, TH_SIGN_EXTEND_ODD_BYTES)
 TH_DSP_TILES(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
+
+/* ---- DSP panel path (m >= 2, k >= 4): what th_mm_i8/th_mm_u8 run on ARMv7E-M ----
+ * Up to TH_DSP_NC rows of b (output columns) are sign-extended ONCE into a panel of
+ * int16 pairs on the stack, [b0,b2] and [b1,b3] per 4 k per column, then every row of
+ * a streams past it: per 4 k, one word load and two extensions of a feed 2*NC SMLAD
+ * against panel words the compiler loads two at a time (LDRD/LDM). The accumulators
+ * start at the bias. The k % 4 tail is one more group: a's word at k-4 against the
+ * panel word with the already-counted low bytes masked to 0 (never reads past a row).
+ * k is cut into chunks of TH_DSP_KG groups (stack bound); with several chunks, rows
+ * go in blocks of TH_DSP_MB whose partial sums wait in a small stack array. */
+#define TH_DSP_NC 6
+#ifndef TH_DSP_KG
+#define TH_DSP_KG 64 /* 4*64 k per chunk: panel 6*2*64 words = 3 KiB of stack */
+#endif
+#define TH_DSP_MB 16 /* rows per block when k needs several chunks (384 B of partials) */
+
+/* rq fast form: floor(x*mul / 2^div) = floor(x*M / 2^32) with M = mul*2^(32-div) when M
+ * fits int32 (div >= 1, -2^(div-1) <= mul < 2^(div-1)): SMULL's high word then SSAT. */
+TH_INLINE int th_rq_fast_mul(th_rq rq, int32_t *M) {
+  int32_t lim;
+  if (rq.div < 1 || rq.div > 31) return 0;
+  lim = (int32_t)1 << (rq.div - 1);
+  if (rq.mul < -lim || rq.mul >= lim) return 0;
+  *M = (int32_t)((uint32_t)rq.mul << (32 - rq.div));
+  return 1;
+}
+TH_INLINE int8_t th_rq_fast(int32_t x, int32_t M) {
+  return (int8_t)__ssat((int32_t)(((int64_t)x * M) >> 32), 8);
+}
+
+/* Panel of columns b[c*ldb], c < nc, groups [g0, g1) of 4 k (group k4 = the tail). */
+static void th_dsp_widen(const int8_t *b, size_t ldb, int nc, int32_t g0, int32_t g1, int32_t k,
+                         uint32_t *pw) {
+  const int32_t k4 = k >> 2;
+  const uint32_t tail_mask = 0xFFFFFFFFu << (8 * (4 - (k & 3)));
+  const int32_t gf = g1 < k4 ? g1 : k4; /* full groups end */
+  int32_t g;
+  int c;
+  for (g = g0; g < gf; g++) {
+    const int8_t *bc = b + 4 * g;
+    for (c = 0; c < nc; c++, bc += ldb) {
+      uint32_t w = th_read4(bc);
+      pw[0] = TH_SIGN_EXTEND_EVEN_BYTES(w), pw[1] = TH_SIGN_EXTEND_ODD_BYTES(w), pw += 2;
+    }
+  }
+  if (g1 > k4) /* the tail group */
+    for (c = 0; c < nc; c++) {
+      uint32_t w = th_read4(b + (size_t)c * ldb + k - 4) & tail_mask;
+      pw[0] = TH_SIGN_EXTEND_EVEN_BYTES(w), pw[1] = TH_SIGN_EXTEND_ODD_BYTES(w), pw += 2;
+    }
+}
+
+/* One group: a's 4 bytes against NC panel columns (constant NC: fully unrolled). */
+#define TH_DSP_STEP(EXT_EVEN, EXT_ODD, xw, w)                                    \
+  do {                                                                           \
+    uint32_t xe_ = EXT_EVEN(xw), xo_ = EXT_ODD(xw);                              \
+    c0 = TH_DUAL_MAC(xe_, (w)[0], c0), c0 = TH_DUAL_MAC(xo_, (w)[1], c0);        \
+    if (NC > 1) c1 = TH_DUAL_MAC(xe_, (w)[2], c1), c1 = TH_DUAL_MAC(xo_, (w)[3], c1);   \
+    if (NC > 2) c2 = TH_DUAL_MAC(xe_, (w)[4], c2), c2 = TH_DUAL_MAC(xo_, (w)[5], c2);   \
+    if (NC > 3) c3 = TH_DUAL_MAC(xe_, (w)[6], c3), c3 = TH_DUAL_MAC(xo_, (w)[7], c3);   \
+    if (NC > 4) c4 = TH_DUAL_MAC(xe_, (w)[8], c4), c4 = TH_DUAL_MAC(xo_, (w)[9], c4);   \
+    if (NC > 5) c5 = TH_DUAL_MAC(xe_, (w)[10], c5), c5 = TH_DUAL_MAC(xo_, (w)[11], c5); \
+  } while (0)
+
+/* ---- the row loop in assembly (GCC spills at this register pressure) -------------
+ * th_dsp_rows{6,4,2}_{i8,u8}(job): every row of a against one panel of NC columns, with
+ * the fast rq. Registers in the k loop: r0-r5 sums, r6/r12 a's even/odd halves, r7 a,
+ * r11 panel, lr turns, r4/r5/r8-r10 panel words (LDM: the lowest register takes the
+ * lowest address). 8 groups (32 k) per turn; the first turn enters the unrolled body
+ * part-way (Duff) so any number of groups >= 1 runs without a remainder loop. The job
+ * pointer sits at [sp]. Per 4 k and 6 columns: 1 LDR, 2 extensions, 4 LDM, 12 SMLAD. */
+typedef struct {
+  const int32_t *bias; /*  0: NC int32 sums to start from */
+  uint32_t entry;      /*  4: in: groups (>= 1); the asm turns it into the entry address */
+  const uint32_t *pw;  /*  8: panel groups */
+  int32_t turns;       /* 12: in: anything; set by the asm */
+  const void *a;       /* 16: current row (+ k offset) */
+  int8_t *o;           /* 20: current output row */
+  int32_t rows;        /* 24: rows left (>= 1) */
+  int32_t M;           /* 28: fast rq multiplier */
+  int32_t cs, rs, lda; /* 32, 36, 40 */
+  int32_t tail;        /* 44: 1 if the tail group is at a + tail_off */
+  int32_t tail_off;    /* 48 */
+} th_dsp_job;
+
+#define TH_DSP_ASM_FN(NAME, XT, NC, LAST, GBYTES)                                                      \
+  ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"          \
+  "push {r4-r11, lr}\n\tpush {r0}\n\t"                                                   \
+  /* entry = loop + ((8 - groups % 8) % 8) * bytes per group; turns = ceil(groups / 8) */ \
+  "ldr r1, [r0, #4]\n\tadd r2, r1, #7\n\tlsr r2, r2, #3\n\tstr r2, [r0, #12]\n\t"         \
+  "neg r1, r1\n\tand r1, r1, #7\n\tmov r2, #" #GBYTES "\n\t"                                  \
+  "adr.w r3, 2f\n\tmla r1, r1, r2, r3\n\torr r1, r1, #1\n\tstr r1, [r0, #4]\n"             \
+  "mov lr, r0\n"              /* lr = job at the top of every row */                       \
+  "1:\n\tldr r7, [lr, #16]\n\tldmia lr, {r6, r8, r11, lr}\n\t"                                \
+  "ldmia r6, {r0-" #LAST "}\n\tbx r8\n\t.balign 4\n"                                   \
+  "2:\n\t.rept 8\n\tth_dsp_g" #NC " " XT "\n\t.endr\n\t"                                 \
+  "subs lr, lr, #1\n\tbne.w 2b\n\t"                                                      \
+  "ldr lr, [sp]\n\tldr r6, [lr, #44]\n\tcbz r6, 3f\n\t"                                   \
+  "ldr r7, [lr, #16]\n\tldr r6, [lr, #48]\n\tadd r7, r7, r6\n\tth_dsp_g" #NC " " XT "\n" \
+  "3:\n\tadd r6, lr, #16\n\tldmia r6, {r6-r12}\n\t" /* a o rows M cs rs lda */            \
+  "th_dsp_rq" #NC "\n\t"                                                                 \
+  "add r6, r6, r12\n\tadd r7, r7, r11\n\tsubs r8, r8, #1\n\tadd r0, lr, #16\n\t"          \
+  "stmia r0, {r6, r7, r8}\n\tbne.w 1b\n\t"                                               \
+  "add sp, sp, #4\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n"
+
+__asm__(
+    ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
+    /* one group of 4 k: NC columns */
+    ".macro th_dsp_g6 xt\n\t"
+    "ldr.w r6, [r7], #4\n\t\\xt r12, r6, ror #8\n\t\\xt r6, r6\n\t"
+    "ldmia.w r11!, {r8, r9, r10}\n\t"
+    "smlad r0, r6, r8, r0\n\tsmlad r0, r12, r9, r0\n\tsmlad r1, r6, r10, r1\n\t"
+    "ldmia.w r11!, {r8, r9, r10}\n\t"
+    "smlad r1, r12, r8, r1\n\tsmlad r2, r6, r9, r2\n\tsmlad r2, r12, r10, r2\n\t"
+    "ldmia.w r11!, {r8, r9, r10}\n\t"
+    "smlad r3, r6, r8, r3\n\tsmlad r3, r12, r9, r3\n\tsmlad r4, r6, r10, r4\n\t"
+    "ldmia.w r11!, {r8, r9, r10}\n\t"
+    "smlad r4, r12, r8, r4\n\tsmlad r5, r6, r9, r5\n\tsmlad r5, r12, r10, r5\n\t"
+    ".endm\n\t"
+    ".macro th_dsp_g4 xt\n\t"
+    "ldr.w r6, [r7], #4\n\t\\xt r12, r6, ror #8\n\t\\xt r6, r6\n\t"
+    "ldmia.w r11!, {r4, r5, r8, r9}\n\t"
+    "smlad r0, r6, r4, r0\n\tsmlad r0, r12, r5, r0\n\tsmlad r1, r6, r8, r1\n\tsmlad r1, r12, r9, r1\n\t"
+    "ldmia.w r11!, {r4, r5, r8, r9}\n\t"
+    "smlad r2, r6, r4, r2\n\tsmlad r2, r12, r5, r2\n\tsmlad r3, r6, r8, r3\n\tsmlad r3, r12, r9, r3\n\t"
+    ".endm\n\t"
+    ".macro th_dsp_g2 xt\n\t"
+    "ldr.w r6, [r7], #4\n\t\\xt r12, r6, ror #8\n\t\\xt r6, r6\n\t"
+    "ldmia.w r11!, {r4, r5, r8, r9}\n\t"
+    "smlad r0, r6, r4, r0\n\tsmlad r0, r12, r5, r0\n\tsmlad r1, r6, r8, r1\n\tsmlad r1, r12, r9, r1\n\t"
+    ".endm\n\t"
+    /* sums -> rq (SMMUL high word, SSAT 8) -> bytes at o (r7), stride cs (r10); r9 = M */
+    ".macro th_dsp_rq2\n\t"
+    "smmul r0, r0, r9\n\tsmmul r1, r1, r9\n\tssat r0, #8, r0\n\tssat r1, #8, r1\n\t"
+    "strb r0, [r7]\n\tstrb r1, [r7, r10]\n\t"
+    ".endm\n\t"
+    ".macro th_dsp_rq4\n\t"
+    "smmul r0, r0, r9\n\tsmmul r1, r1, r9\n\tsmmul r2, r2, r9\n\tsmmul r3, r3, r9\n\t"
+    "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\tssat r3, #8, r3\n\t"
+    "strb r0, [r7]\n\tstrb r1, [r7, r10]\n\tadd r0, r7, r10, lsl #1\n\t"
+    "strb r2, [r0]\n\tstrb r3, [r0, r10]\n\t"
+    ".endm\n\t"
+    ".macro th_dsp_rq6\n\t"
+    "smmul r0, r0, r9\n\tsmmul r1, r1, r9\n\tsmmul r2, r2, r9\n\tsmmul r3, r3, r9\n\t"
+    "smmul r4, r4, r9\n\tsmmul r5, r5, r9\n\t"
+    "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\tssat r3, #8, r3\n\t"
+    "ssat r4, #8, r4\n\tssat r5, #8, r5\n\t"
+    "strb r0, [r7]\n\tstrb r1, [r7, r10]\n\tadd r0, r7, r10, lsl #1\n\t"
+    "strb r2, [r0]\n\tstrb r3, [r0, r10]\n\tadd r0, r0, r10, lsl #1\n\t"
+    "strb r4, [r0]\n\tstrb r5, [r0, r10]\n\t"
+    ".endm\n\t"
+    TH_DSP_ASM_FN("th_dsp_rows6_i8", "sxtb16", 6, r5, 76)
+    TH_DSP_ASM_FN("th_dsp_rows4_i8", "sxtb16", 4, r3, 52)
+    TH_DSP_ASM_FN("th_dsp_rows2_i8", "sxtb16", 2, r1, 32)
+    TH_DSP_ASM_FN("th_dsp_rows6_u8", "uxtb16", 6, r5, 76)
+    TH_DSP_ASM_FN("th_dsp_rows4_u8", "uxtb16", 4, r3, 52)
+    TH_DSP_ASM_FN("th_dsp_rows2_u8", "uxtb16", 2, r1, 32)
+    ".popsection\n");
+void th_dsp_rows6_i8(th_dsp_job *j);
+void th_dsp_rows4_i8(th_dsp_job *j);
+void th_dsp_rows2_i8(th_dsp_job *j);
+void th_dsp_rows6_u8(th_dsp_job *j);
+void th_dsp_rows4_u8(th_dsp_job *j);
+void th_dsp_rows2_u8(th_dsp_job *j);
+
+/* Rows a[i*lda], i < rows, against one panel chunk of NC columns: nfull groups from
+ * a, then (tail >= 0) the group at a + tail. Accumulators start at init (stride
+ * init_rs); they go to part (stride TH_DSP_NC) or, part == NULL, rq'd to o. */
+#define TH_DSP_ROWS(TA, SFX, EXT_EVEN, EXT_ODD)                                               \
+  TH_INLINE void th_dsp_rows_##SFX(const TA *a, size_t lda, int32_t rows, const uint32_t *pw,  \
+                                   int32_t xoff, int32_t nfull, int32_t tail, const int NC,    \
+                                   const int32_t *init, size_t init_rs, int32_t *part,         \
+                                   int8_t *o, ptrdiff_t rs, ptrdiff_t cs, th_rq rq, int fast,   \
+                                   int32_t M) {                                                \
+    int32_t i, g;                                                                              \
+    for (i = 0; i < rows; i++, a += lda, o += rs, init += init_rs) {                           \
+      const TA *x = a + xoff;                                                                  \
+      const uint32_t *w = pw;                                                                  \
+      int32_t c0 = init[0], c1 = NC > 1 ? init[1] : 0, c2 = NC > 2 ? init[2] : 0;              \
+      int32_t c3 = NC > 3 ? init[3] : 0, c4 = NC > 4 ? init[4] : 0, c5 = NC > 5 ? init[5] : 0; \
+      for (g = nfull >> 1; g > 0; g--) {                                                       \
+        uint32_t x0 = th_read4(x), x1 = th_read4(x + 4);                                       \
+        TH_DSP_STEP(EXT_EVEN, EXT_ODD, x0, w);                                                 \
+        TH_DSP_STEP(EXT_EVEN, EXT_ODD, x1, w + 2 * NC);                                        \
+        x += 8, w += 4 * NC;                                                                   \
+      }                                                                                        \
+      if (nfull & 1) {                                                                         \
+        uint32_t x0 = th_read4(x);                                                             \
+        TH_DSP_STEP(EXT_EVEN, EXT_ODD, x0, w);                                                 \
+        w += 2 * NC;                                                                           \
+      }                                                                                        \
+      if (tail >= 0) {                                                                         \
+        uint32_t x0 = th_read4(a + tail);                                                      \
+        TH_DSP_STEP(EXT_EVEN, EXT_ODD, x0, w);                                                 \
+      }                                                                                        \
+      if (part) {                                                                              \
+        part[0] = c0;                                                                          \
+        if (NC > 1) part[1] = c1;                                                              \
+        if (NC > 2) part[2] = c2;                                                              \
+        if (NC > 3) part[3] = c3;                                                              \
+        if (NC > 4) part[4] = c4;                                                              \
+        if (NC > 5) part[5] = c5;                                                              \
+        part += TH_DSP_NC;                                                                     \
+      } else if (fast) {                                                                       \
+        o[0] = th_rq_fast(c0, M);                                                              \
+        if (NC > 1) o[cs] = th_rq_fast(c1, M);                                                 \
+        if (NC > 2) o[2 * cs] = th_rq_fast(c2, M);                                             \
+        if (NC > 3) o[3 * cs] = th_rq_fast(c3, M);                                             \
+        if (NC > 4) o[4 * cs] = th_rq_fast(c4, M);                                             \
+        if (NC > 5) o[5 * cs] = th_rq_fast(c5, M);                                             \
+      } else {                                                                                 \
+        o[0] = th_rq32(c0, rq.mul, rq.div);                                                    \
+        if (NC > 1) o[cs] = th_rq32(c1, rq.mul, rq.div);                                       \
+        if (NC > 2) o[2 * cs] = th_rq32(c2, rq.mul, rq.div);                                   \
+        if (NC > 3) o[3 * cs] = th_rq32(c3, rq.mul, rq.div);                                   \
+        if (NC > 4) o[4 * cs] = th_rq32(c4, rq.mul, rq.div);                                   \
+        if (NC > 5) o[5 * cs] = th_rq32(c5, rq.mul, rq.div);                                   \
+      }                                                                                        \
+    }                                                                                          \
+  }                                                                                            \
+  /* The panel width is a constant in each instance (registers, full unroll). */              \
+  static void th_dsp_rows_nc_##SFX(const TA *a, size_t lda, int32_t rows, const uint32_t *pw,  \
+                                   int32_t xoff, int32_t nfull, int32_t tail, int nc,          \
+                                   const int32_t *init,                                        \
+                                   size_t init_rs, int32_t *part, int8_t *o, ptrdiff_t rs,     \
+                                   ptrdiff_t cs, th_rq rq, int fast, int32_t M) {              \
+    switch (nc) {                                                                              \
+      case 6: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 6, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+      case 5: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 5, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+      case 4: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 4, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+      case 3: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 3, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+      case 2: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 2, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+      default: th_dsp_rows_##SFX(a, lda, rows, pw, xoff, nfull, tail, 1, init, init_rs, part, o, rs, cs, rq, fast, M); break; \
+    }                                                                                          \
+  }                                                                                            \
+  /* The whole contraction (m >= 2, 4 <= k): panels of TH_DSP_NC columns, chunks of k. */      \
+  static void th_dsp_mm_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t m,  \
+                              int32_t n, int32_t k, const int16_t *bias, th_rq rq, int8_t *out, \
+                              ptrdiff_t rs, ptrdiff_t cs) {                                    \
+    uint32_t pw[2 * TH_DSP_NC * TH_DSP_KG];                                                    \
+    int32_t part[TH_DSP_MB * TH_DSP_NC], bi[TH_DSP_NC], M = 0;                                 \
+    const int32_t k4 = k >> 2, G = k4 + ((k & 3) != 0);                                        \
+    const int fast = th_rq_fast_mul(rq, &M);                                                   \
+    int32_t j, i0, g0;                                                                         \
+    int c, nc = 1;                                                                             \
+    for (j = 0; j < n; j += nc) {                                                              \
+      const int32_t left = n - j; /* widths with an asm kernel: 6, 4, 2 (8 = 4 + 4) */         \
+      nc = left >= 6 ? (left == 8 ? 4 : 6) : left >= 4 ? 4 : left >= 2 ? 2 : 1;      \
+      const int8_t *bj = b + (size_t)j * ldb;                                                  \
+      int8_t *oj = out + (ptrdiff_t)j * cs;                                                    \
+      for (c = 0; c < nc; c++) bi[c] = TH_BIAS(bias, j + c);                                   \
+      if (G <= TH_DSP_KG) {                                                                    \
+        th_dsp_widen(bj, ldb, nc, 0, G, k, pw);                                                \
+        if (fast && k4 >= 1 && !(nc & 1)) {                                                    \
+          th_dsp_job jb;                                                                       \
+          jb.bias = bi, jb.entry = (uint32_t)k4, jb.pw = pw, jb.turns = 0, jb.a = a, jb.o = oj;  \
+          jb.rows = m, jb.M = M, jb.cs = (int32_t)cs, jb.rs = (int32_t)rs;                     \
+          jb.lda = (int32_t)lda, jb.tail = (k & 3) != 0, jb.tail_off = k - 4;                  \
+          if (nc == 6) th_dsp_rows6_##SFX(&jb);                                                \
+          else if (nc == 4) th_dsp_rows4_##SFX(&jb);                                           \
+          else th_dsp_rows2_##SFX(&jb);                                                        \
+          continue;                                                                            \
+        }                                                                                      \
+        th_dsp_rows_nc_##SFX(a, lda, m, pw, 0, k4, (k & 3) ? k - 4 : -1, nc, bi, 0, NULL, oj, rs, \
+                             cs, rq, fast, M);                                                 \
+        continue;                                                                              \
+      }                                                                                        \
+      for (i0 = 0; i0 < m; i0 += TH_DSP_MB) {                                                  \
+        const int32_t rows = m - i0 < TH_DSP_MB ? m - i0 : TH_DSP_MB;                          \
+        const TA *ai = a + (size_t)i0 * lda;                                                   \
+        for (g0 = 0; g0 < G; g0 += TH_DSP_KG) {                                                \
+          const int32_t g1 = G - g0 < TH_DSP_KG ? G : g0 + TH_DSP_KG;                          \
+          const int32_t nfull = (g1 < k4 ? g1 : k4) - g0;                                      \
+          const int32_t tail = g1 > k4 ? k - 4 : -1;                                           \
+          th_dsp_widen(bj, ldb, nc, g0, g1, k, pw);                                            \
+          th_dsp_rows_nc_##SFX(ai, lda, rows, pw, 4 * g0, nfull, tail, nc,                     \
+                               g0 == 0 ? bi : part, g0 == 0 ? 0 : TH_DSP_NC,                   \
+                               g1 == G ? NULL : part, oj + (ptrdiff_t)i0 * rs, rs, cs, rq,     \
+                               fast, M);                                                       \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+TH_DSP_ROWS(int8_t, i8, TH_SIGN_EXTEND_EVEN_BYTES, TH_SIGN_EXTEND_ODD_BYTES)
+TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
 
 #elif defined(TH_ISA_SSE2)
 /* ==== x86 SSE2 tiles ===================================================== */
@@ -264,8 +554,6 @@ TH_C_TILES(uint8_t, u8)
 
 /* ==== driver ============================================================== */
 
-#define TH_BIAS(bias, j) ((bias) ? (int32_t)(bias)[j] : 0)
-
 /* TH_TM x 2 main tiles, then the odd column (TH_TM x 1) and the row tail (1 x 1).
  * VAR names the tile variant (empty, or _avx2). */
 #define TH_MM_DRIVER(TA, SFX, VAR)                                                             \
@@ -336,6 +624,12 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
     return;
   }
 #endif
+#if defined(TH_ISA_DSP)
+  if (m >= 2 && k >= 4) {
+    th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
+    return;
+  }
+#endif
   {
     TH_MM_DRIVER(int8_t, i8, )
   }
@@ -347,6 +641,12 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
 #if defined(TH_ISA_AVX2)
   if (TH_HAVE_AVX2()) {
     th_mm_u8_avx2(a, lda, b, ldb, m, n, k, rq, out, rs, cs);
+    return;
+  }
+#endif
+#if defined(TH_ISA_DSP)
+  if (m >= 2 && k >= 4) {
+    th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
     return;
   }
 #endif

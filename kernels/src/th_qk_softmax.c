@@ -8,8 +8,15 @@ void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_r
                         int32_t P, int32_t h, th_rq rq, int32_t s0, int32_t s1) {
   const int8_t *Kh = K + (size_t)h * S * P;
   int32_t s, i;
-  for (s = s0; s < s1; s += 4) {
-    int32_t n = s1 - s < 4 ? s1 - s : 4;
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+  /* ARM DSP: no cache to keep rows in, and the contraction widens K_h once per call:
+   * all rows in one call (same values, so the same bytes). */
+  const int32_t rows_per_call = s1 - s0 > 0 ? s1 - s0 : 1;
+#else
+  const int32_t rows_per_call = 4;
+#endif
+  for (s = s0; s < s1; s += rows_per_call) {
+    int32_t n = s1 - s < rows_per_call ? s1 - s : rows_per_call;
     uint8_t *row = A + (size_t)(s - s0) * a_rs;
     th_mm_i8(Q + ((size_t)h * S + s) * P, (size_t)P, Kh, (size_t)P, n, S, P, NULL, rq,
              (int8_t *)row, (ptrdiff_t)a_rs, 1);
