@@ -1,7 +1,6 @@
 // energy-lpm01a.test.ts - the LPM01A driver against the protocol simulator on a real pty pair (socat):
 // integrated energy vs the analytic value, the exact command sequence, and the clear errors of each fault.
 import t from 'tap';
-import { execFileSync } from 'child_process';
 import { openEnergySource } from '../src/energy';
 import type { EnergySource } from '../src/energy';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -9,26 +8,13 @@ const { openPtyPair } = require('../tools/sim/pty');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Lpm01aSim } = require('../tools/sim/lpm01a');
 
-let haveSocat = true;
-try { execFileSync('socat', ['-V'], { stdio: 'ignore' }); } catch { haveSocat = false; }
-/** Every suite here needs a pty pair from socat; without it each test says so and skips. */
-const simTest = (name: string, fn: (t: any) => Promise<void>) =>
-  t.test(name, { skip: haveSocat ? false : 'socat not installed (apt-get install socat): the pty simulators need it' }, fn);
+import { simTest, withSim as withSimOf } from './lib/sim';
 
 const board = { name: 'stm32l4', clockHz: 80e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 5000;
 
-/** Opens a pty pair, the simulator on one end, and gives the other end's path to `fn`. */
-async function withSim(simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> {
-  const pty = await openPtyPair();
-  const sim = await new Lpm01aSim({ path: pty.device, idleA: IDLE, activeA: ACTIVE, ...simOpts }).open();
-  try {
-    await fn(sim, pty.host);
-  } finally {
-    await sim.close();
-    await pty.close();
-  }
-}
+const withSim = (simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
+  withSimOf(Lpm01aSim, { idleA: IDLE, activeA: ACTIVE }, simOpts, fn);
 
 /** A board window: the trigger is high for `samples` sample periods, the counter says `repeat` runs of `cycles`. */
 const windowOf = (sim: any, samples: number, repeat: number) => async () => {

@@ -1,7 +1,6 @@
 // energy-ppk2.test.ts - the PPK2 driver against the protocol simulator on a real pty pair (socat):
 // energy vs the analytic value with the device's calibration, exact command bytes, and each fault's error.
 import t from 'tap';
-import { execFileSync } from 'child_process';
 import { openEnergySource } from '../src/energy';
 import { PPK2_DEFAULT_CAL, ppk2Current } from '../src/energy/ppk2Decode';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -9,25 +8,13 @@ const { openPtyPair } = require('../tools/sim/pty');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Ppk2Sim, encodeCurrent } = require('../tools/sim/ppk2');
 
-let haveSocat = true;
-try { execFileSync('socat', ['-V'], { stdio: 'ignore' }); } catch { haveSocat = false; }
-/** Every suite here needs a pty pair from socat; without it each test says so and skips. */
-const simTest = (name: string, fn: (t: any) => Promise<void>) =>
-  t.test(name, { skip: haveSocat ? false : 'socat not installed (apt-get install socat): the pty simulators need it' }, fn);
+import { simTest, withSim as withSimOf } from './lib/sim';
 
 const board = { name: 'stm32h7', clockHz: 480e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 100_000;
 
-async function withSim(simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> {
-  const pty = await openPtyPair();
-  const sim = await new Ppk2Sim({ path: pty.device, idleA: IDLE, activeA: ACTIVE, ...simOpts }).open();
-  try {
-    await fn(sim, pty.host);
-  } finally {
-    await sim.close();
-    await pty.close();
-  }
-}
+const withSim = (simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
+  withSimOf(Ppk2Sim, { idleA: IDLE, activeA: ACTIVE }, simOpts, fn);
 
 /** PPK2 commands have no replies: wait until the simulator has read `n` of them. */
 async function received(sim: any, n: number): Promise<void> {
