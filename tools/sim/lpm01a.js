@@ -4,7 +4,7 @@
 // 100 ms, `event N ris` marks around trigger windows, `end` + `Acquisition completed` on stop. Fault modes:
 // error replies, dropped sample lines, damaged lines, silence.
 'use strict';
-const { SerialPort } = require('serialport');
+const { SerialSim } = require('./serialSim');
 
 const FREQS = { '100k': 100e3, '50k': 50e3, '20k': 20e3, '10k': 10e3, '5k': 5e3, '2k': 2e3, '1k': 1e3, '500': 500,
   '200': 200, '100': 100, '50': 50, '20': 20, '10': 10, '5': 5, '2': 2, '1': 1 };
@@ -20,7 +20,7 @@ function encodeAscii(amps) {
   return `${String(m).padStart(4, '0')}${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }
 
-class Lpm01aSim {
+class Lpm01aSim extends SerialSim {
   /**
    * @param {object} o
    * @param {string} o.path         the pty end (or device) the simulator owns
@@ -33,6 +33,7 @@ class Lpm01aSim {
    *                                { dropAt: k, dropCount: n } omit n sample lines from sample k; { damageAt: k } cut line k
    */
   constructor(o) {
+    super();
     this.o = { idleA: 1e-3, activeA: 12.5e-3, noise: 0, seed: 1, fault: {}, ...o };
     this.fault = this.o.fault || {};
     this.cfg = { htc: false, volt: 3300, freq: 100, acqtime: 10, format: 'ascii_dec', output: 'current', eventsrc: null, pwr: 'off' };
@@ -46,19 +47,8 @@ class Lpm01aSim {
     this.buf = '';
   }
 
-  async open() {
-    this.port = new SerialPort({ path: this.o.path, baudRate: 3686400, autoOpen: false });
-    await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
-    this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
-    this.port.on('data', (d) => this.onData(d.toString('latin1')));
-    return this;
-  }
-
-  async close() {
-    this.stopStream();
-    for (const w of this.windows) w.resolve();
-    this.windows = [];
-    if (this.port && this.port.isOpen) await new Promise((r) => this.port.close(() => r()));
+  open() {
+    return this.openPort(3686400, (d) => d.toString('latin1'));
   }
 
   /**
@@ -66,10 +56,7 @@ class Lpm01aSim {
    * window has been streamed (as a board returns when its runs are done). Needs a running acquisition.
    */
   trigger(samples) {
-    return new Promise((resolve) => {
-      const start = Math.max(this.n, ...this.windows.map((w) => w.end)) + 1;
-      this.windows.push({ start, end: start + samples, resolve });
-    });
+    return this.queueWindow(samples, 0);
   }
 
   send(text) {

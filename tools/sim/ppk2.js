@@ -4,7 +4,7 @@
 // counter, logic port) written in chunks that split words. Fault modes: lost samples (counter gap), silence,
 // no metadata, custom metadata text.
 'use strict';
-const { SerialPort } = require('serialport');
+const { SerialSim } = require('./serialSim');
 
 const RATE = 100000;
 const MULT = 1.8 / 163840;
@@ -44,7 +44,7 @@ function encodeCurrent(amps, vddMv) {
   return { range: 4, raw: 0x3fff };
 }
 
-class Ppk2Sim {
+class Ppk2Sim extends SerialSim {
   /**
    * @param {object} o
    * @param {string} o.path          pty end the simulator owns
@@ -57,6 +57,7 @@ class Ppk2Sim {
    *                                 { silentAfterSamples: n }; { noMetadata: true }; { metadata: 'text' }
    */
   constructor(o) {
+    super();
     this.o = { idleA: 1e-3, activeA: 12.5e-3, bit: 0, pulses: false, pulseSamples: 3, fault: {}, ...o };
     this.fault = this.o.fault || {};
     this.vddMv = 3000;
@@ -72,27 +73,13 @@ class Ppk2Sim {
     this.writing = false;
   }
 
-  async open() {
-    this.port = new SerialPort({ path: this.o.path, baudRate: 115200, autoOpen: false });
-    await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
-    this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
-    this.port.on('data', (d) => this.onData(d));
-    return this;
-  }
-
-  async close() {
-    this.stopStream();
-    for (const w of this.windows) w.resolve();
-    this.windows = [];
-    if (this.port && this.port.isOpen) await new Promise((r) => this.port.close(() => r()));
+  open() {
+    return this.openPort(115200, (d) => d);
   }
 
   /** Drives the logic bit high for exactly `samples` samples from the next one; resolves once streamed. */
   trigger(samples) {
-    return new Promise((resolve) => {
-      const start = Math.max(this.n, ...this.windows.map((w) => w.end + this.o.pulseSamples)) + 1;
-      this.windows.push({ start, end: start + samples, resolve });
-    });
+    return this.queueWindow(samples, this.o.pulseSamples);
   }
 
   onData(d) {

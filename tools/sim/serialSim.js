@@ -1,0 +1,32 @@
+// serialSim.js - what both instrument simulators share: the serial port on the device end of a pty
+// pair, and the queue of trigger windows (a window resolves once its samples have been streamed).
+'use strict';
+const { SerialPort } = require('serialport');
+
+class SerialSim {
+  /** Subclasses set this.o (with .path), this.n (samples so far) and implement onData and stopStream. */
+  async openPort(baudRate, decode) {
+    this.port = new SerialPort({ path: this.o.path, baudRate, autoOpen: false });
+    await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
+    this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
+    this.port.on('data', (d) => this.onData(decode(d)));
+    return this;
+  }
+
+  async close() {
+    this.stopStream();
+    for (const w of this.windows) w.resolve();
+    this.windows = [];
+    if (this.port && this.port.isOpen) await new Promise((r) => this.port.close(() => r()));
+  }
+
+  /** Queues a window of `samples` samples starting after the previous one (plus `gap`); resolves once streamed. */
+  queueWindow(samples, gap) {
+    return new Promise((resolve) => {
+      const start = Math.max(this.n, ...this.windows.map((w) => w.end + gap)) + 1;
+      this.windows.push({ start, end: start + samples, resolve });
+    });
+  }
+}
+
+module.exports = { SerialSim };
