@@ -227,8 +227,9 @@ export function buildProgram(): Command {
     .description('list serial ports and what is known of them')
     .action(async () => {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { listPorts } = require('./board/ports') as typeof import('./board/ports');
-      const ports = await listPorts();
+      const { scanPorts } = require('./board/ports') as typeof import('./board/ports');
+      const { ports, notice } = await scanPorts();
+      if (notice) process.stderr.write(`note: ${notice}\n`);
       if (!ports.length) process.stdout.write('no serial ports found\n');
       for (const p of ports) process.stdout.write(`${JSON.stringify(p)}\n`);
     });
