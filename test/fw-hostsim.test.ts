@@ -211,9 +211,10 @@ t.test('host-sim over its pty', { skip }, async (t) => {
       { version: 1, kind: 2, cores: 8, maxFrame: 4096, arena: 8 << 20, clock: 0, board: 'host-sim', unit: 'ns (host)', fw: '0.1.0' },
     );
     t.match(h.cpu, / host$/, `cpu "${h.cpu}"`);
-    t.equal(h.kernels.length, 13, '13 kernels');
+    t.equal(h.kernels.length, 14, '14 kernels');
     t.same(h.kernels[0], [0, 'linear_qk']);
     t.same(h.kernels[12], [12, 'add']);
+    t.same(h.kernels[13], [13, 'linear']);
   });
 
   await t.test('linear_qk on random shapes and core counts matches the reference', async (t) => {

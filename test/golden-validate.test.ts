@@ -21,6 +21,7 @@ t.test('kernel table: ids, names, argument names and dtypes, counts', async (t) 
     '10 layernorm(X:i8[S,E] gamma:i8[E] beta:i16[E]) -> Y:i8[S,E] rq1 c0',
     '11 gelu(X:i8[S,E]) -> Y:i8[S,E] rq1 c3',
     '12 add(A:i8[S,E] B:i8[S,E]) -> Y:i8[S,E] rq2 c0',
+    '13 linear(I:i8[S,K] W:i8[N,K] B:i16[N]) -> O:i8[S,N] rq1 c0',
   ]);
   for (const k of KERNEL_BY_ID) {
     t.equal(KERNELS[k.name], k);
@@ -44,6 +45,7 @@ t.test('MACs and scratch as docs/kernels.md counts them', async (t) => {
     softmax: 15, layernorm: 15, gelu: 15, add: 15,     // S·E
     mhsa: 840 + 252, mhsa_dft: 840 + 252,              // 4·S·E·P·H + 2·H·S·S·P
     mhsa_fwsa: 240 + 420 + 126,                        // fwsa + 2·S·E·P·H + H·S·S·P
+    linear: 105,                                       // S·K·N = S·E·P (H unread)
   });
   t.equal(KERNELS.fwsa.scratch(s, 4), 4 * 15);
   t.equal(KERNELS.mhsa.scratch(s, 1), 3 * 42 + 18 + 42);
@@ -77,7 +79,7 @@ t.test('input errors name the argument, the count, the layout and what arrived',
 
 t.test('param errors name the field, the value and the limit', async (t) => {
   t.throws(() => runGolden('nope', { ...S, rq: [] }, []),
-    { message: 'Unknown kernel "nope"; known kernels: linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add' });
+    { message: 'Unknown kernel "nope"; known kernels: linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add, linear' });
   t.throws(() => runGolden('linear_qk', { ...S, S: 0, rq: [[385, 16]] }, lin()),
     { message: 'linear_qk: S must be an integer in 1..65535, got 0' });
   t.throws(() => runGolden('linear_qk', { ...S, E: 1.5, rq: [[385, 16]] }, lin()),

@@ -41,7 +41,7 @@ function makeRequest(kernel: string, shape: Shape, seed: number, cores = 1, spli
   return { kernel, shape, rq, consts: kernel === 'gelu' ? [40, 1772, 1772] : [], inputs, cores, split };
 }
 
-const KERNELS = ['linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax', 'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add'];
+const KERNELS = ['linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax', 'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add', 'linear'];
 
 t.test('host-sim over a pty', { skip }, async (t) => {
   const native = require('../src/native') as typeof import('../src/native');

@@ -75,6 +75,9 @@ def compute(kernel, sh, ins, r, consts):
     if kernel == 'linear_o':
         I, W, B = ins
         return [x for row in proj(I, W, B, S, H * P, E, r[0]) for x in row]
+    if kernel == 'linear':  # I[S,K] W[N,K] B[N] -> O[S,N]; K travels as E, N as P
+        I, W, B = ins
+        return [x for row in proj(I, W, B, S, E, P, r[0]) for x in row]
     if kernel == 'qk_softmax':
         Q, K = ins
         out = []

@@ -51,7 +51,8 @@ typedef enum {
   TH_K_LAYERNORM = 10, /* X[S,E], gamma[E] int8, beta[E] int16 -> Y[S,E] int8  rq: 1   */
   TH_K_GELU = 11,      /* X[S,E] -> Y[S,E] int8                       rq: 1, consts: 3 */
   TH_K_ADD = 12,       /* A[S,E], B[S,E] -> Y[S,E] int8                        rq: 2   */
-  TH_K_COUNT = 13
+  TH_K_LINEAR = 13,    /* I[S,K], W[N,K], B[N] -> O[S,N] int8; K = E, N = P, H unread  rq: 1 */
+  TH_K_COUNT = 14
 } th_kernel_id;
 
 /* How multi-core kernels split work. QK_SOFTMAX and AV honour both; the others

@@ -211,8 +211,8 @@ static void ref_gelu(const int8_t *X, int8_t *Y, int32_t S, int32_t E, const int
 static int ref_dim(int32_t v) { return v >= 1 && v <= TH_MAX_DIM; }
 
 int th_ref_run(int32_t id, const th_params *p, const void *const in[], void *out) {
-  static const int32_t n_rq[TH_K_COUNT] = {1, 1, 1, 1, 1, 2, 0, 6, 5, 6, 1, 1, 2};
-  static const int32_t n_in[TH_K_COUNT] = {3, 3, 3, 2, 2, 3, 1, 9, 7, 9, 3, 1, 2};
+  static const int32_t n_rq[TH_K_COUNT] = {1, 1, 1, 1, 1, 2, 0, 6, 5, 6, 1, 1, 2, 1};
+  static const int32_t n_in[TH_K_COUNT] = {3, 3, 3, 2, 2, 3, 1, 9, 7, 9, 3, 1, 2, 3};
   int32_t S, E, P, H, i;
   if (id < 0 || id >= TH_K_COUNT || !p || !in || !out) return TH_ERR_ARG;
   for (i = 0; i < n_in[id]; i++)
@@ -221,6 +221,7 @@ int th_ref_run(int32_t id, const th_params *p, const void *const in[], void *out
   /* Only the fields a kernel reads are checked (sizes are the caller's concern here). */
   if (!ref_dim(S)) return TH_ERR_SHAPE;
   if (id != TH_K_QK_SOFTMAX && id != TH_K_AV && !ref_dim(E)) return TH_ERR_SHAPE;
+  if (id == TH_K_LINEAR && !ref_dim(P)) return TH_ERR_SHAPE;
   if (id <= TH_K_AV || id == TH_K_FWSA || (id >= TH_K_MHSA && id <= TH_K_MHSA_DFT))
     if ((id != TH_K_FWSA && !ref_dim(P)) || !ref_dim(H)) return TH_ERR_SHAPE;
   if (id == TH_K_MHSA_DFT && (p->shape.T < 1 || p->shape.T > S)) return TH_ERR_SHAPE;
@@ -236,6 +237,10 @@ int th_ref_run(int32_t id, const th_params *p, const void *const in[], void *out
     case TH_K_LINEAR_O:
       ref_linear_o((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
                    (int8_t *)out, S, E, H * P, p->rq[0]);
+      return TH_OK;
+    case TH_K_LINEAR: /* O[S,N] from I[S,K], W[N,K]: linear_o with E = N, H*P = K */
+      ref_linear_o((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
+                   (int8_t *)out, S, P, E, p->rq[0]);
       return TH_OK;
     case TH_K_QK_SOFTMAX:
       return ref_qk_softmax((const int8_t *)in[0], (const int8_t *)in[1], (uint8_t *)out, S, P, H,

@@ -170,5 +170,6 @@ void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th
 void th_layernorm(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
 void th_gelu(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
 void th_add(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
+void th_linear(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
 
 #endif /* TH_INTERNAL_H */

@@ -44,6 +44,7 @@ static const th_entry th_table[TH_K_COUNT] = {
      F_S | F_E, 1, 0},
     {{"gelu", 1, {"X"}, {I8}, I8, 1, 3, 0}, th_gelu, F_S | F_E, 1, 0},
     {{"add", 2, {"A", "B"}, {I8, I8}, I8, 2, 0, 0}, th_add, F_S | F_E, 1, 0},
+    {{"linear", 3, {"I", "W", "B"}, {I8, I8, I16}, I8, 1, 0, 0}, th_linear, F_S | F_E | F_P, 1, 0},
 };
 
 static const th_entry *th_entry_of(int32_t id) {
@@ -113,6 +114,9 @@ static void th_counts64(int32_t id, const th_shape *sh, uint64_t in[TH_MAX_INPUT
       break;
     case TH_K_LAYERNORM:
       in[0] = S * E, in[1] = E, in[2] = E, *out = S * E;
+      break;
+    case TH_K_LINEAR: /* K = E, N = P */
+      in[0] = S * E, in[1] = P * E, in[2] = P, *out = S * P;
       break;
     case TH_K_SOFTMAX:
     case TH_K_GELU:
@@ -191,6 +195,7 @@ uint64_t th_kernel_macs(int32_t id, const th_shape *s) {
     case TH_K_LINEAR_QK:
     case TH_K_LINEAR_V:
     case TH_K_LINEAR_O: return S * E * P * H;
+    case TH_K_LINEAR: return S * E * P;
     case TH_K_QK_SOFTMAX:
     case TH_K_AV: return H * S * S * P;
     case TH_K_FWSA: return H * S * E * E + H * S * S * E;

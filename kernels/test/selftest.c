@@ -237,7 +237,7 @@ static void arg_checks(void) {
   int32_t id, i;
   static const char *names[TH_K_COUNT] = {"linear_qk", "linear_v", "linear_o", "qk_softmax",
                                           "av", "fwsa", "softmax", "mhsa", "mhsa_fwsa",
-                                          "mhsa_dft", "layernorm", "gelu", "add"};
+                                          "mhsa_dft", "layernorm", "gelu", "add", "linear"};
   uint8_t scratch[4096];
 
   memset(buf, 1, sizeof buf);
@@ -394,6 +394,9 @@ int main(int argc, char **argv) {
   p.shape.S = 2, p.shape.E = 3, p.shape.H = 3, p.shape.P = 50000, p.shape.T = 1; /* H*P > 131068 */
   run_case(TH_K_LINEAR_O, &p, 1);
   run_case(TH_K_LINEAR_O, &p, 2);
+  p.shape.E = 65535, p.shape.P = 3; /* linear: the longest K (= E) with saturated fills */
+  run_case(TH_K_LINEAR, &p, 1);
+  run_case(TH_K_LINEAR, &p, 2);
   p.shape.S = 2, p.shape.E = 65535, p.shape.H = 1, p.shape.P = 1;
   run_case(TH_K_LAYERNORM, &p, 2);
   run_case(TH_K_LINEAR_QK, &p, 1);

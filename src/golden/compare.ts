@@ -20,8 +20,9 @@ export interface Mismatch {
 
 const MAX_REPORTED = 5;
 
-/** "S=5 E=7 P=3 H=2", with T for kernels that tile. */
+/** "S=5 E=7 P=3 H=2", with T for kernels that tile; `linear` says "S=5 K=7 N=3" (K = E, N = P). */
 export function shapeLabel(kernel: string, s: Shape): string {
+  if (kernel === 'linear') return `S=${s.S} K=${s.E} N=${s.P}`;
   const base = `S=${s.S} E=${s.E} P=${s.P} H=${s.H}`;
   return kernelInfo(kernel).usesT ? `${base} T=${s.T}` : base;
 }

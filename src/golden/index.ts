@@ -4,7 +4,7 @@ import { av } from './av';
 import { fwsa } from './fwsa';
 import { gelu } from './gelu';
 import { layernorm } from './layernorm';
-import { linearO, linearQK, linearV } from './linear';
+import { linear, linearO, linearQK, linearV } from './linear';
 import { mhsa, mhsaDft, mhsaFwsa } from './mhsa';
 import { Units, partition } from './partition';
 import { qkSoftmax } from './qkSoftmax';
@@ -72,6 +72,7 @@ export function runGolden(
     case 'layernorm': slices(S, (u) => layernorm(S, E, x[0], x[1], x[2], r[0], o8, u)); break;
     case 'gelu': slices(S, (u) => gelu(S, E, x[0], r[0], p.consts as number[], o8, u)); break;
     case 'add': slices(S, (u) => add(S, E, x[0], x[1], r[0], r[1], o8, u)); break;
+    case 'linear': slices(S, (u) => linear(S, E, P, x[0], x[1], x[2], r[0], o8, u)); break;
     default: throw new Error(`runGolden: kernel "${kernel}" is in the table but has no model`);
   }
   return O;

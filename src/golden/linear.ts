@@ -1,4 +1,5 @@
-// Kernels 0-2: the Q/K projection (head-major), the V projection (per-head transposed), the O projection.
+// Kernels 0-2: the Q/K projection (head-major), the V projection (per-head transposed), the O projection;
+// kernel 13: the plain dense layer.
 import { Units } from './partition';
 import { Rq, rq } from './rq';
 
@@ -59,4 +60,17 @@ export function linearO(
       O[s * E + e] = rq(acc, rq0[0], rq0[1]);
     }
   }
+}
+
+/**
+ * Kernel 13 `linear`: O[s,n] = rq(Σ_k I[s,k]·W[n,k] + B[n]; rq0).
+ * I[S,K], W[N,K], B[N] -> O[S,N]; on the wire K is shape E and N is shape P (H unread).
+ * It is linear_o with E = N and H·P = K. Units: S rows.
+ */
+export function linear(
+  S: number, K: number, N: number,
+  I: Int8Array, W: Int8Array, B: Int16Array, rq0: Rq, O: Int8Array,
+  units: Units = [0, S],
+): void {
+  linearO(S, N, K, 1, I, W, B, rq0, O, units);
 }

@@ -151,6 +151,14 @@ const table: KernelInfo[] = [
     output: out('Y', 'i8', O_SE),
     nRq: 2, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: [[1, 0], [1, 0]],
   },
+  {
+    // Plain dense layer: K travels as E, N as P, H is not read (send 1). See docs/kernels.md.
+    id: 13, name: 'linear',
+    inputs: [i8('I', ['S', 'K'], (s) => [s.S, s.E]), i8('W', ['N', 'K'], (s) => [s.P, s.E]),
+      i16('B', ['N'], (s) => [s.P])],
+    output: out('O', 'i8', { layout: 'S,N', dims: (s) => [s.S, s.P], coords: ['s', 'n'] }),
+    nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.S * s.E * s.P, scratch: noScratch, defaultRq: rqDefaults(1),
+  },
 ];
 
 /** Kernels by name. */

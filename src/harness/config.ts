@@ -34,7 +34,7 @@ export interface SweepConfig {
 
 export const KERNEL_NAMES = [
   'linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax',
-  'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add',
+  'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add', 'linear',
 ];
 
 /** The reference harness's kernel names and what tinyhil runs for them. */
