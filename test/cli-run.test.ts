@@ -15,14 +15,14 @@ t.test('a config on the host board: every point bit-exact, dumps check out indep
   const json = path.join(dir, 'out.json');
   const r = cli('--board', 'host', '--config', fixture, '--dump-dir', dir, '--json', json, '--quiet');
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /13 of 13 points bit-exact/);
+  t.match(r.stdout, /14 of 14 points bit-exact/);
   t.match(r.stdout, /counter \[ns \(host\)\]/);
   t.match(r.stderr, /notice: projQK: platform gvsoc \(the GAP9 simulator\) is not available/);
   const res = JSON.parse(fs.readFileSync(json, 'utf8'));
-  t.equal(res.results.length, 13);
+  t.equal(res.results.length, 14);
   t.equal(res.boards[0].name, 'host');
   const points = fs.readdirSync(dir).filter((d) => d !== 'out.json').sort();
-  t.same(points, ['add_S5_E7_P3_H2', 'dft_S5_E7_P3_H2_T2', 'fwa_S5_E7_P3_H2', 'gelu_S5_E7_P3_H2', 'ln_S5_E7_P3_H2', 'm1_S5_E7_P3_H2', 'm2_S5_E7_P3_H2', 'mhsa_S5_E7_P3_H2', 'mhsafwa_S5_E7_P3_H2', 'projO_S5_E7_P3_H2', 'projQK_S5_E7_P3_H2', 'projV_S5_E7_P3_H2', 'sm_S5_E7_P3_H2']);
+  t.same(points, ['add_S5_E7_P3_H2', 'dft_S5_E7_P3_H2_T2', 'fwa_S5_E7_P3_H2', 'gelu_S5_E7_P3_H2', 'lin_S5_E7_P3_H2', 'ln_S5_E7_P3_H2', 'm1_S5_E7_P3_H2', 'm2_S5_E7_P3_H2', 'mhsa_S5_E7_P3_H2', 'mhsafwa_S5_E7_P3_H2', 'projO_S5_E7_P3_H2', 'projQK_S5_E7_P3_H2', 'projV_S5_E7_P3_H2', 'sm_S5_E7_P3_H2']);
   const params = JSON.parse(fs.readFileSync(path.join(dir, 'mhsa_S5_E7_P3_H2', 'params.json'), 'utf8'));
   t.same(params.inputs.map((i: { file: string }) => i.file), ['input_I.npy', 'input_Wq.npy', 'input_Bq.npy', 'input_Wk.npy', 'input_Bk.npy', 'input_Wv.npy', 'input_Bv.npy', 'input_Wo.npy', 'input_Bo.npy']);
   t.same(params.rq.length, 6);
@@ -31,7 +31,7 @@ t.test('a config on the host board: every point bit-exact, dumps check out indep
   if (py.error) t.skip(`python3 not available: ${py.error.message}`);
   else {
     t.equal(py.status, 0, py.stdout + py.stderr);
-    t.equal(py.stdout.trim().split('\n').filter((l) => l.endsWith('values)')).length, 13, 'all 13 dumps agree with the independent model');
+    t.equal(py.stdout.trim().split('\n').filter((l) => l.endsWith('values)')).length, 14, 'all 14 dumps agree with the independent model');
   }
 });
 
@@ -56,16 +56,16 @@ t.test('two host-sim boards, energy model, results file, resume, report', async 
   const results = path.join(dir, 'r.jsonl');
   const r = cli('--board', 'host-sim', '--board', 'host-sim', '--energy', 'model', '--results', results, '--config', fixture, '--quiet');
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /13 of 13 points bit-exact/);
+  t.match(r.stdout, /14 of 14 points bit-exact/);
   const lines = fs.readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  t.equal(lines.length, 13);
+  t.equal(lines.length, 14);
   t.ok(lines.every((l) => l.board === 'host-sim' && l.bitExact === true && l.energy?.estimate === true && l.energy.perInferenceUj > 0));
   // A torn last line (a crash mid-write) is ignored with a warning; the rest resumes.
   fs.appendFileSync(results, '{"board":"host-sim","kern');
   const again = cli('--board', 'host-sim', '--resume', results, '--config', fixture, '--quiet');
   t.equal(again.status, 0, again.stderr);
-  t.match(again.stderr, /warning: .*r\.jsonl:14: ignoring a torn last line/);
-  t.match(again.stderr, /resume: 13 of 13 points already in .*r\.jsonl, skipped/);
+  t.match(again.stderr, /warning: .*r\.jsonl:15: ignoring a torn last line/);
+  t.match(again.stderr, /resume: 14 of 14 points already in .*r\.jsonl, skipped/);
   t.match(again.stdout, /0 of 0 points bit-exact/);
   const md = cli('report', results);
   t.equal(md.status, 0, md.stderr);
