@@ -1,0 +1,89 @@
+// kernels.ts - what a model needs of a library kernel, read from the golden registry (one place to
+// follow when the registry changes): argument layouts as symbols, output layout, shape inference.
+import { KERNELS, type DType, type KernelInfo, type Shape } from '../golden/registry';
+
+export type { DType, KernelInfo, Shape };
+export type Sym = 'S' | 'E' | 'P' | 'H';
+const SYMS: readonly Sym[] = ['S', 'E', 'P', 'H'];
+
+export function kernelNames(): string[] {
+  return Object.keys(KERNELS);
+}
+
+export function findKernel(name: string): KernelInfo | undefined {
+  return Object.prototype.hasOwnProperty.call(KERNELS, name) ? KERNELS[name] : undefined;
+}
+
+/** "H*P" -> ['H', 'P']. */
+function factors(dimName: string): Sym[] {
+  return dimName.split('*').map((f) => {
+    const s = f.trim() as Sym;
+    if (!SYMS.includes(s)) throw new Error(`kernel layout uses unknown symbol ${JSON.stringify(f)}`);
+    return s;
+  });
+}
+
+/** The output tensor's shape in its documented layout, e.g. "S,H*P" -> [S, H·P]. */
+export function outputShape(k: KernelInfo, s: Shape): number[] {
+  return k.output.layout.split(',').map((d) => factors(d).reduce((a, f) => a * s[f], 1));
+}
+
+/** The output layout as written ("S,H*P"). */
+export function outputLayout(k: KernelInfo): string[] {
+  return k.output.layout.split(',');
+}
+
+/** Kernels for which H·P cannot be split arbitrarily (the layout of the output depends on H). */
+const HEADS_MATTER = new Set(['linear_qk', 'linear_v', 'mhsa', 'mhsa_dft', 'mhsa_fwsa', 'qk_softmax', 'av', 'fwsa']);
+
+export interface Inferred {
+  shape?: Shape;
+  /** Why the shape could not be found: which argument and which symbol. */
+  missing?: { arg: number; sym: Sym };
+}
+
+/**
+ * S, E, P, H from the argument shapes (and hints: a node's H or P). Symbols alone in a dim are read
+ * directly; a product with one unknown factor is divided out; when H·P stays unsplit, kernels
+ * whose output does not depend on H (linear_o, linear) take H = 1; symbols the kernel never uses are 1.
+ * The caller still checks every argument against k.inputs[i].dims(shape).
+ */
+export function inferShape(k: KernelInfo, argShapes: number[][], hints: Partial<Shape>): Inferred {
+  const v: Partial<Record<Sym, number>> = {};
+  for (const s of SYMS) if (hints[s] !== undefined) v[s] = hints[s];
+  const dims = k.inputs.map((spec, i) => (argShapes[i]?.length === spec.dimNames.length ? spec.dimNames.map(factors) : null));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    dims.forEach((d, i) => d?.forEach((fs, j) => {
+      const unknown = fs.filter((f) => v[f] === undefined);
+      if (new Set(unknown).size !== 1) return;
+      const known = fs.filter((f) => v[f] !== undefined).reduce((a, f) => a * (v[f] as number), 1);
+      const n = argShapes[i][j] / known;
+      // The same symbol twice in one dim (E*E) would need a root: no layout has it.
+      if (unknown.length === 1 && Number.isInteger(n) && n >= 1) {
+        v[unknown[0]] = n;
+        changed = true;
+      }
+    }));
+  }
+  // Still unknown: a symbol seen only inside a product.
+  for (let i = 0; i < dims.length; i++) {
+    for (const fs of dims[i] ?? []) {
+      const unknown = fs.filter((f) => v[f] === undefined);
+      if (!unknown.length) continue;
+      if (unknown.length === 2 && unknown.includes('H') && !HEADS_MATTER.has(k.name)) {
+        v.H = 1;
+        const known = fs.filter((f) => f !== 'H' && v[f] !== undefined).reduce((a, f) => a * (v[f] as number), 1);
+        const j = dims[i]!.indexOf(fs);
+        v.P = argShapes[i][j] / known;
+        continue;
+      }
+      return { missing: { arg: i, sym: unknown.includes('H') ? 'H' : unknown[0] } };
+    }
+  }
+  const used = new Set(k.inputs.flatMap((s) => s.dimNames.flatMap(factors)));
+  for (const s of SYMS) if (v[s] === undefined && !used.has(s)) v[s] = 1;
+  for (const s of SYMS) if (v[s] === undefined) return { missing: { arg: -1, sym: s } };
+  return { shape: { S: v.S!, E: v.E!, P: v.P!, H: v.H! } };
+}
