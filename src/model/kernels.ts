@@ -39,7 +39,7 @@ const HEADS_MATTER = new Set(['linear_qk', 'linear_v', 'mhsa', 'mhsa_dft', 'mhsa
 export interface Inferred {
   shape?: Shape;
   /** Why the shape could not be found: which argument and which symbol. */
-  missing?: { arg: number; sym: Sym };
+  missing?: { arg: number; sym: Sym; dim?: number; indivisible?: number };
 }
 
 /**
@@ -79,7 +79,11 @@ export function inferShape(k: KernelInfo, argShapes: number[][], hints: Partial<
         v.P = argShapes[i][j] / known;
         continue;
       }
-      return { missing: { arg: i, sym: unknown.includes('H') ? 'H' : unknown[0] } };
+      const j = dims[i]!.indexOf(fs);
+      const known = fs.filter((f) => v[f] !== undefined).reduce((a, f) => a * (v[f] as number), 1);
+      const sym = unknown.includes('H') ? 'H' : unknown[0];
+      if (new Set(unknown).size === 1 && argShapes[i][j] % known !== 0) return { missing: { arg: i, sym: unknown[0], dim: j, indivisible: known } };
+      return { missing: { arg: i, sym, dim: j } };
     }
   }
   const used = new Set(k.inputs.flatMap((s) => s.dimNames.flatMap(factors)));

@@ -318,6 +318,10 @@ export function parseModel(text: string, file: string, dir = path.dirname(file))
     const inf = inferShape(k, args.map((t) => t!.shape), hints);
     if (!inf.shape) {
       const m = inf.missing!;
+      if (m.indivisible !== undefined) {
+        const spec = k.inputs[m.arg];
+        c.fail([...at, 'inputs', m.arg], `expected ${spec.name} of ${k.name} [${spec.dimNames.join(', ')}] to have dim ${m.dim} (${spec.dimNames[m.dim!]}) a multiple of ${m.indivisible}, found ${JSON.stringify(args[m.arg]!.name)} ${shapeText(args[m.arg]!.shape)}`);
+      }
       const whereArg = m.arg >= 0 ? ` from ${k.inputs[m.arg].name} ${shapeText(args[m.arg]!.shape)} (${k.inputs[m.arg].dimNames.join(', ')})` : '';
       c.fail([...at, m.sym === 'H' || m.sym === 'P' ? m.sym : 'inputs'], `expected ${m.sym} for ${k.name} (give ${m.sym}: in the node), found it cannot be inferred${whereArg}`);
     }
