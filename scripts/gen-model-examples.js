@@ -122,9 +122,9 @@ function gen(app, form) {
   }
   w(`  - { name: add1,   kernel: add,        inputs: [x, attn], output: r1, rq: [${pair(half)}, ${pair(half)}] }`);
   w(`  - { name: ln1,    kernel: layernorm,  inputs: [r1, g1, b1], output: h1, rq: [${pair(rqLn)}] }`);
-  w(`  - { name: ffn1,   kernel: linear_o,   inputs: [h1, W1, B1], output: f1, rq: [${pair(rqF1)}] }`);
+  w(`  - { name: ffn1,   kernel: linear,     inputs: [h1, W1, B1], output: f1, rq: [${pair(rqF1)}] }`);
   w(`  - { name: gelu,   kernel: gelu,       inputs: [f1], output: f2 }`);
-  w(`  - { name: ffn2,   kernel: linear_o,   inputs: [f2, W2, B2], output: f3, rq: [${pair(rqF2)}] }`);
+  w(`  - { name: ffn2,   kernel: linear,     inputs: [f2, W2, B2], output: f3, rq: [${pair(rqF2)}] }`);
   w(`  - { name: add2,   kernel: add,        inputs: [h1, f3], output: r2, rq: [${pair(half)}, ${pair(half)}] }`);
   w(`  - { name: ln2,    kernel: layernorm,  inputs: [r2, g2, b2], output: y, rq: [${pair(rqLn)}] }`);
   return L.join('\n') + '\n';

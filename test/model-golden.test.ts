@@ -73,6 +73,6 @@ nodes:
     const m = parseModel(text, `odd-${S}-${E}.yml`, '.');
     const ts = runBlockGolden(m, {}, 'ts');
     const addon = runBlockGolden(m, {}, 'addon', 2);
-    for (const n of m.nodes) t.same(addon.get(n.output), ts.get(n.output), `S=${S} E=${E} P=${P} H=${H} ${n.kernel}`);
+    for (const n of m.nodes) t.same(Buffer.from(addon.get(n.output)!), Buffer.from(ts.get(n.output)!), `S=${S} E=${E} P=${P} H=${H} ${n.kernel}`);
   }
 });

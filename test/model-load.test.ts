@@ -28,7 +28,7 @@ t.test('each bad model gets one clear error with its position', async (t) => {
   const lq = '  - { kernel: linear_qk, inputs: [x, Wq, Bq], output: q, H: 2 }\n';
   const cases: Array<[string, string, string]> = [
     ['unknown kernel', base('  - { kernel: linear_qkk, inputs: [x, Wq, Bq], output: q, H: 2 }\n'),
-      'm.yml:9:15 nodes[0].kernel: expected a kernel of the library (linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add), found "linear_qkk"'],
+      'm.yml:9:15 nodes[0].kernel: expected a kernel of the library (linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add, linear), found "linear_qkk"'],
     ['tensor used before it is produced', base(`${lq}  - { kernel: add, inputs: [x, z], output: y }\n  - { kernel: gelu, inputs: [x], output: z }\n`),
       'm.yml:10:32 nodes[1].inputs[1]: expected a tensor produced before nodes[1], found "z", used before nodes[2] produces it'],
     ['unknown tensor', base('  - { kernel: gelu, inputs: [nope], output: y }\n'),
@@ -137,8 +137,8 @@ t.test('example models load; shapes are inferred per node', async (t) => {
   t.same(m.nodes.map((n) => `${n.name}:${n.kernel} S=${n.shape.S} E=${n.shape.E} P=${n.shape.P} H=${n.shape.H}`), [
     'q:linear_qk S=81 E=32 P=32 H=8', 'k:linear_qk S=81 E=32 P=32 H=8', 'v:linear_v S=81 E=32 P=32 H=8',
     'scores:qk_softmax S=81 E=1 P=32 H=8', 'av:av S=81 E=1 P=32 H=8', 'out:linear_o S=81 E=32 P=32 H=8',
-    'add1:add S=81 E=32 P=1 H=1', 'ln1:layernorm S=81 E=32 P=1 H=1', 'ffn1:linear_o S=81 E=128 P=32 H=1',
-    'gelu:gelu S=81 E=128 P=1 H=1', 'ffn2:linear_o S=81 E=32 P=128 H=1', 'add2:add S=81 E=32 P=1 H=1', 'ln2:layernorm S=81 E=32 P=1 H=1',
+    'add1:add S=81 E=32 P=1 H=1', 'ln1:layernorm S=81 E=32 P=1 H=1', 'ffn1:linear S=81 E=32 P=128 H=1',
+    'gelu:gelu S=81 E=128 P=1 H=1', 'ffn2:linear S=81 E=128 P=32 H=1', 'add2:add S=81 E=32 P=1 H=1', 'ln2:layernorm S=81 E=32 P=1 H=1',
   ]);
   t.same(m.tensors.get('a')!.shape, [81, 8, 81]);
   t.same(m.tensors.get('m')!.shape, [81, 256]);

@@ -14,23 +14,32 @@ export function findKernel(name: string): KernelInfo | undefined {
   return Object.prototype.hasOwnProperty.call(KERNELS, name) ? KERNELS[name] : undefined;
 }
 
-/** "H*P" -> ['H', 'P']. */
-function factors(dimName: string): Sym[] {
-  return dimName.split('*').map((f) => {
-    const s = f.trim() as Sym;
-    if (!SYMS.includes(s)) throw new Error(`kernel layout uses unknown symbol ${JSON.stringify(f)}`);
-    return s;
-  });
+// Symbols of a layout, whatever the registry calls them ("K" of linear is E on the wire): each
+// dim of a probe shape with distinct primes factors into the shape fields it is made of.
+const PROBE: Shape = { S: 2, E: 3, P: 5, H: 7, T: 2 };
+const PRIME: Array<[number, Sym]> = [[2, 'S'], [3, 'E'], [5, 'P'], [7, 'H']];
+
+function factorsOf(n: number): Sym[] {
+  const out: Sym[] = [];
+  for (const [p, s] of PRIME) while (n % p === 0) { out.push(s); n /= p; }
+  if (n !== 1) throw new Error(`kernel layout dim is not a product of S, E, P, H (probe left ${n})`);
+  return out;
+}
+
+/** Per input, per dim: the shape fields whose product it is (W of linear_qk: [[H, P], [E]]). */
+function inputFactors(k: KernelInfo): Sym[][][] {
+  return k.inputs.map((spec) => spec.dims(PROBE).map(factorsOf));
 }
 
 /** The output tensor's shape in its documented layout, e.g. "S,H*P" -> [S, H·P]. */
 export function outputShape(k: KernelInfo, s: Shape): number[] {
-  return k.output.layout.split(',').map((d) => factors(d).reduce((a, f) => a * s[f], 1));
-}
-
-/** The output layout as written ("S,H*P"). */
-export function outputLayout(k: KernelInfo): string[] {
-  return k.output.layout.split(',');
+  const coords = k.output.dims(s);
+  let at = 0;
+  return k.output.layout.split(',').map((part) => {
+    let n = 1;
+    for (let i = 0; i < part.split('*').length; i++) n *= coords[at++];
+    return n;
+  });
 }
 
 /** Kernels for which H·P cannot be split arbitrarily (the layout of the output depends on H). */
@@ -51,7 +60,8 @@ export interface Inferred {
 export function inferShape(k: KernelInfo, argShapes: number[][], hints: Partial<Shape>): Inferred {
   const v: Partial<Record<Sym, number>> = {};
   for (const s of SYMS) if (hints[s] !== undefined) v[s] = hints[s];
-  const dims = k.inputs.map((spec, i) => (argShapes[i]?.length === spec.dimNames.length ? spec.dimNames.map(factors) : null));
+  const all = inputFactors(k);
+  const dims = k.inputs.map((spec, i) => (argShapes[i]?.length === spec.dimNames.length ? all[i] : null));
   let changed = true;
   while (changed) {
     changed = false;
@@ -86,7 +96,7 @@ export function inferShape(k: KernelInfo, argShapes: number[][], hints: Partial<
       return { missing: { arg: i, sym, dim: j } };
     }
   }
-  const used = new Set(k.inputs.flatMap((s) => s.dimNames.flatMap(factors)));
+  const used = new Set(all.flat(2));
   for (const s of SYMS) if (v[s] === undefined && !used.has(s)) v[s] = 1;
   for (const s of SYMS) if (v[s] === undefined) return { missing: { arg: -1, sym: s } };
   return { shape: { S: v.S!, E: v.E!, P: v.P!, H: v.H! } };
