@@ -121,8 +121,15 @@ function parseHello(p: Buffer) {
   const str = () => { const n = p[i]; const s = p.subarray(i + 1, i + 1 + n).toString('latin1'); i += 1 + n; return s; };
   const h = { version: p[0], kind: p[1], cores: p[2], maxFrame: p.readUInt32LE(4), arena: p.readUInt32LE(8), clock: p.readUInt32LE(12), board: str(), cpu: str(), unit: str(), fw: str(), kernels: [] as Array<[number, string]> };
   for (let k = 0; k < p[3]; k++) { const id = p[i++]; h.kernels.push([id, str()]); }
+  // Extension block: u8 tag, u8 length, data; tag 1 = u32 max_repeat.
+  let maxRepeat: number | undefined;
+  while (i + 2 <= p.length) {
+    const [tag, len] = [p[i], p[i + 1]];
+    if (tag === 1 && len === 4) maxRepeat = p.readUInt32LE(i + 2);
+    i += 2 + len;
+  }
   t.equal(i, p.length, 'HELLO payload fully consumed');
-  return h;
+  return { ...h, maxRepeat };
 }
 
 // ---- the board process ----
@@ -207,9 +214,10 @@ t.test('host-sim over its pty', { skip }, async (t) => {
     t.equal(b.maxFrame, 256, 'BOOT says max_frame 256');
     const h = parseHello(await link.ok(0x01, u32(1 << 20)));
     t.same(
-      { version: h.version, kind: h.kind, cores: h.cores, maxFrame: h.maxFrame, arena: h.arena, clock: h.clock, board: h.board, unit: h.unit, fw: h.fw },
-      { version: 1, kind: 2, cores: 8, maxFrame: 4096, arena: 8 << 20, clock: 0, board: 'host-sim', unit: 'ns (host)', fw: '0.1.0' },
+      { version: h.version, kind: h.kind, cores: h.cores, maxFrame: h.maxFrame, arena: h.arena, clock: h.clock, board: h.board, unit: h.unit, fw: h.fw, maxRepeat: h.maxRepeat },
+      { version: 1, kind: 2, cores: 8, maxFrame: 4096, arena: 8 << 20, clock: 0, board: 'host-sim', unit: 'ns (host)', fw: '0.1.0', maxRepeat: 1000000 },
     );
+    t.equal(b.maxRepeat, 1000000, 'BOOT carries max_repeat too');
     t.match(h.cpu, / host$/, `cpu "${h.cpu}"`);
     t.equal(h.kernels.length, 14, '14 kernels');
     t.same(h.kernels[0], [0, 'linear_qk']);
@@ -288,6 +296,39 @@ t.test('host-sim over its pty', { skip }, async (t) => {
     t.same([n.payload[0], n.payload.readUInt32LE(4)], [11, 9], 'BAD_CORES 9');
   });
 
+  // linear_qk S=32 E=64 P=32 H=4 (262144 MACs, ~0.1-1 ms a run): a million repeats would take minutes.
+  const bigRun = (repeat: number) => runPayload({ id: 0, cores: 1, dims: [32, 64, 32, 4], rq: [385, 8], repeat, inputs: [0, 4096, 16384], out: 20480 });
+
+  await t.test('a repeat above max_repeat is refused with the limit named', async (t) => {
+    for (const repeat of [1000001, 0xffffffff]) {
+      const e = await link.req(0x05, bigRun(repeat));
+      t.same([e.type, e.payload[0], e.payload[1], e.payload.readUInt32LE(4)], [0xff, 13, 0x05, 1000000], `repeat ${repeat} → REPEAT_LIMIT, detail 1000000`);
+      t.equal(e.payload.subarray(8).toString(), `RUN linear_qk: repeat ${repeat} above this board's limit of 1000000 (HELLO max_repeat)`);
+    }
+  });
+
+  await t.test('ABORT stops a RUN of a million repeats within a second, naming what it completed', async (t) => {
+    link.seq++;
+    const seq = link.seq;
+    await link.send(frame(0x05, seq, bigRun(1000000)));
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = Date.now();
+    await link.send(Buffer.concat([Buffer.from([0]), frame(0x08, seq)]));
+    const e = await link.next(5000);
+    const ms = Date.now() - sent;
+    t.same([e.type, e.seq, e.payload[0], e.payload[1]], [0xff, seq, 14, 0x05], 'ERROR ABORTED for the RUN, with its seq');
+    const done = e.payload.readUInt32LE(4);
+    t.ok(done >= 1 && done < 1000000, `completed ${done} repeats`);
+    t.equal(e.payload.subarray(8).toString(), `RUN linear_qk: aborted after ${done} of 1000000 repeats`);
+    t.ok(ms < 1000, `reply ${ms} ms after ABORT`);
+    await link.send(Buffer.concat([Buffer.from([0]), frame(0x08, seq)]));
+    t.same((await link.next()).raw, e.raw, 'ABORT again once idle: the same reply (what it completed)');
+    const idle = await link.req(0x08);
+    t.same([idle.type, idle.seq, idle.payload.length], [0x88, link.seq, 0], 'ABORT of a seq that never ran: empty ABORT reply');
+    const h = await link.req(0x01, u32(4096));
+    t.equal(h.type, 0x81, 'the board answers as usual afterwards');
+  });
+
   await t.test('a client can close and re-open the pty', async (t) => {
     link.close();
     await new Promise((r) => setTimeout(r, 100));
@@ -315,6 +356,25 @@ t.test('options: --arena, --max-frame, bad arguments', { skip }, async (t) => {
   const unk = spawnSync(bin, ['--bogus'], { encoding: 'utf8' });
   t.equal(unk.status, 2);
   t.match(unk.stderr, /unknown argument '--bogus'/);
+});
+
+t.test('SIGTERM in the middle of a long RUN: gone within a second', { skip }, async (t) => {
+  if (!existsSync(bin)) { t.fail(`${bin} was not built (the first test builds it)`); return; }
+  const sim = await startSim();
+  const link = new Link(sim.path);
+  await link.next(); // BOOT
+  await link.send(frame(0x05, 1, runPayload({ id: 0, cores: 2, dims: [32, 64, 32, 4], rq: [385, 8], repeat: 1000000, inputs: [0, 4096, 16384], out: 20480 })));
+  await new Promise((r) => setTimeout(r, 500));
+  const sent = Date.now();
+  sim.proc.kill('SIGTERM');
+  const timer = setTimeout(() => sim.proc.kill('SIGKILL'), 5000);
+  const [code, sig] = await sim.exit;
+  clearTimeout(timer);
+  const ms = Date.now() - sent;
+  link.close();
+  t.same([code, sig], [0, null], 'exits 0 (not killed)');
+  t.ok(ms < 1000, `exited ${ms} ms after SIGTERM`);
+  t.match(sim.stderr(), /stopping in the middle of a request/);
 });
 
 t.test('--exit-with-parent: the board stops when the process that started it dies', { skip }, async (t) => {

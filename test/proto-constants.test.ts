@@ -32,6 +32,7 @@ const EXPECTED: Record<string, number> = {
   TH_PROTO_MAX_STRING: C.MAX_STRING,
   TH_PROTO_SPLIT_HEADS: C.SPLIT_HEADS,
   TH_PROTO_SPLIT_ROWS: C.SPLIT_ROWS,
+  TH_PROTO_EXT_MAX_REPEAT: C.HelloExt.MAX_REPEAT,
   ...Object.fromEntries(Object.entries(C.MsgType).map(([k, v]) => [`TH_MSG_${k}`, v])),
   ...Object.fromEntries(Object.entries(C.ErrorCode).map(([k, v]) => [`TH_PERR_${k}`, v])),
 };

@@ -19,6 +19,7 @@ typedef struct {
   hal_counter_kind counter;
   const char *counter_unit;  /* "ns (host)", "instructions (QEMU)", "cycles" */
   int32_t n_cores;           /* cores a kernel may be split over */
+  uint32_t max_repeat;       /* largest RUN repeat (HELLO); 0 = TH_FW_MAX_REPEAT */
 } hal_board_t;
 
 extern const hal_board_t hal_board;

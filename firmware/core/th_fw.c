@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hal.h"
+#include "th_abort.h"
 #include "th_cobs.h"
 #include "th_crc32.h"
 #include "th_proto.h"
@@ -36,6 +37,10 @@ static struct {
 
 /* ---- HELLO / BOOT payload ---- */
 
+#define HELLO_EXT_BYTES 6u /* the extension block: max_repeat (tag, length, u32) */
+
+uint32_t th_fw_max_repeat(void) { return hal_board.max_repeat ? hal_board.max_repeat : TH_FW_MAX_REPEAT; }
+
 static void put_hello(void) {
   int32_t id, nk = 0;
   uint32_t kbytes = 0, room, smax;
@@ -45,9 +50,9 @@ static void put_hello(void) {
     const th_kernel_desc *d = th_kernel_get(id);
     if (d) { nk++; kbytes += 2u + (uint32_t)strlen(d->name); }
   }
-  /* Strings share what the kernel list leaves of the frame. */
+  /* Strings share what the kernel list and the extension block leave of the frame. */
   room = th_out.cap - th_out.len - TH_PROTO_HELLO_FIXED_BYTES;
-  room = room > kbytes ? room - kbytes : 0;
+  room = room > kbytes + HELLO_EXT_BYTES ? room - kbytes - HELLO_EXT_BYTES : 0;
   smax = room / 4u > 1u ? room / 4u - 1u : 0;
   if (smax > TH_PROTO_MAX_STRING) smax = TH_PROTO_MAX_STRING;
   th_put8(TH_PROTO_VERSION);
@@ -65,6 +70,10 @@ static void put_hello(void) {
     const th_kernel_desc *d = th_kernel_get(id);
     if (d) { th_put8((uint32_t)id); th_put_str(d->name, 255); }
   }
+  /* Extension block: (u8 tag, u8 length, data) fields; hosts skip tags they do not know. */
+  th_put8(TH_PROTO_EXT_MAX_REPEAT);
+  th_put8(4);
+  th_put32(th_fw_max_repeat());
 }
 
 /* ---- request handlers: each fills th_out (a reply or an ERROR) ---- */
@@ -147,6 +156,21 @@ static void on_reset(uint32_t n) {
   cache.valid = 0;
 }
 
+/* ABORT outside a running request (the run it names already ended, or never started). Never
+ * touches the reply cache: a lost RUN reply must stay recoverable. */
+static void on_abort_idle(uint16_t seq, uint32_t n) {
+  if (n != 0) {
+    th_begin(err_buf, sizeof err_buf, TH_MSG_ERROR, seq);
+    bad_length(TH_MSG_ABORT, n, "0");
+    th_finish();
+  } else if (cache.valid && cache.seq == seq) {
+    th_send_raw(tx_buf, cache.reply_len); /* it finished: this is what it completed */
+  } else {
+    th_begin(err_buf, sizeof err_buf, (uint8_t)(TH_MSG_ABORT | TH_PROTO_REPLY_BIT), seq);
+    th_finish(); /* empty ABORT reply: nothing with that seq ran here */
+  }
+}
+
 /* ---- frames ---- */
 
 static void frame_error(uint8_t code, uint32_t detail, const char *msg) {
@@ -180,6 +204,7 @@ static void on_frame(th_cobs_event ev) {
 
   type = rx_buf[0];
   seq = th_rd16(rx_buf + 1);
+  if (type == TH_MSG_ABORT) { on_abort_idle(seq, n - TH_PROTO_FRAME_OVERHEAD); return; }
   if (cache.valid && cache.seq == seq && cache.crc == crc && cache.len == n) {
     th_send_raw(tx_buf, cache.reply_len); /* a repeat: the reply was lost, do not run again */
     return;
@@ -187,6 +212,7 @@ static void on_frame(th_cobs_event ev) {
   pl = rx_buf + TH_PROTO_HEADER_BYTES;
   pn = n - TH_PROTO_FRAME_OVERHEAD;
   th_begin(tx_buf, max_frame, (uint8_t)(type | TH_PROTO_REPLY_BIT), seq);
+  th_abort_arm(seq);
   switch (type) {
     case TH_MSG_HELLO: on_hello(pl, pn); break;
     case TH_MSG_WRITE: on_write(pl, pn); break;

@@ -11,9 +11,11 @@
 #define TH_FW_MAX_FRAME 4352
 #endif
 
-/* Largest RUN repeat accepted (BAD_SHAPE above); the fuzzer lowers it to stay fast. */
+/* Largest RUN repeat accepted (REPEAT_LIMIT above) unless hal_board.max_repeat says otherwise;
+ * sent in HELLO. Bounds how long one RUN keeps the board busy when nobody sends ABORT. The
+ * fuzzer lowers it to stay fast. */
 #ifndef TH_FW_MAX_REPEAT
-#define TH_FW_MAX_REPEAT 0xFFFFFFFFu
+#define TH_FW_MAX_REPEAT 1000000u
 #endif
 
 #define TH_FW_VERSION_STRING "0.1.0"
@@ -31,6 +33,8 @@ void th_fw_poll(void);
 /* hal_init + th_fw_init + th_fw_send_boot, then poll / hal_idle forever. */
 void th_fw_main(void);
 
+/* The board's RUN repeat limit: hal_board.max_repeat, or TH_FW_MAX_REPEAT when that is 0. */
+uint32_t th_fw_max_repeat(void);
 /* The max_frame in force (256 until HELLO). */
 uint32_t th_fw_max_frame(void);
 

@@ -23,6 +23,7 @@
 #define TH_MSG_RUN 0x05
 #define TH_MSG_COUNTERS 0x06
 #define TH_MSG_RESET 0x07
+#define TH_MSG_ABORT 0x08 /* stops the RUN in flight (same seq as that RUN); never cached */
 #define TH_MSG_BOOT 0xC0
 #define TH_MSG_ERROR 0xFF
 
@@ -39,6 +40,8 @@
 #define TH_PERR_OVERLAP 10
 #define TH_PERR_BAD_CORES 11
 #define TH_PERR_BAD_ALIGN 12
+#define TH_PERR_REPEAT_LIMIT 13 /* RUN repeat above the board's max_repeat (detail: max_repeat) */
+#define TH_PERR_ABORTED 14 /* RUN stopped by ABORT (detail: repeats completed) */
 
 /* Counter kinds in HELLO (same numbers as hal_counter_kind). */
 #define TH_PROTO_COUNTER_CYCLES 0
@@ -55,6 +58,9 @@
 #define TH_PROTO_RUN_REPLY_FIXED_BYTES 24 /* RUN reply before the per-core counters */
 #define TH_PROTO_ERROR_FIXED_BYTES 8 /* ERROR reply before the message */
 #define TH_PROTO_MAX_STRING 63       /* longest HELLO string the board sends */
+
+/* HELLO extension block, after the kernel list: fields of u8 tag, u8 length, data. */
+#define TH_PROTO_EXT_MAX_REPEAT 1 /* u32: largest RUN repeat the board accepts */
 
 #define TH_PROTO_SPLIT_HEADS 0
 #define TH_PROTO_SPLIT_ROWS 1

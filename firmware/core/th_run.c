@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hal.h"
+#include "th_abort.h"
 #include "th_crc32.h"
 #include "th_fw.h"
 #include "th_proto.h"
@@ -64,7 +65,7 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   size_t in_counts[TH_MAX_INPUTS], out_count;
   int32_t id, cores;
   th_status st = TH_OK;
-  uint32_t crc;
+  uint32_t crc, done = 0;
 
   if (n < TH_PROTO_RUN_FIXED_BYTES ||
       n != TH_PROTO_RUN_FIXED_BYTES + 4u * p[3] + TH_PROTO_RUN_TAIL_BYTES) {
@@ -115,13 +116,20 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
     return;
   }
   repeat = th_rd32(p + 84);
-  if (repeat == 0 || repeat > TH_FW_MAX_REPEAT) {
-    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, repeat);
+  if (repeat == 0) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, 0);
+    run_prefix(d);
+    th_txt("repeat 0, must be at least 1");
+    return;
+  }
+  if (repeat > th_fw_max_repeat()) {
+    th_fail(TH_PERR_REPEAT_LIMIT, TH_MSG_RUN, th_fw_max_repeat());
     run_prefix(d);
     th_txt("repeat ");
     th_num(repeat);
-    th_txt(" outside 1..");
-    th_num(TH_FW_MAX_REPEAT);
+    th_txt(" above this board's limit of ");
+    th_num(th_fw_max_repeat());
+    th_txt(" (HELLO max_repeat)");
     return;
   }
   for (i = 0; i < 5; i++) {
@@ -160,6 +168,16 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
       th_txt(" outside 0..31");
       return;
     }
+  }
+  if (id == TH_K_GELU && job.params.consts[0] <= 0) {
+    /* docs/kernels.md: qb > 0 (the host's golden model refuses it too). */
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, (uint32_t)job.params.consts[0]);
+    run_prefix(d);
+    th_txt("qb (consts[0]) = ");
+    if (job.params.consts[0] < 0) th_txt("-");
+    th_num((uint64_t)(-(int64_t)job.params.consts[0])); /* qb <= 0 here */
+    th_txt(", must be > 0");
+    return;
   }
   if (th_check_params(id, &job.params) != TH_OK ||
       th_kernel_sizes(id, &job.params.shape, in_counts, &out_count) != TH_OK) {
@@ -250,9 +268,15 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
       sum[i] += pc[i];
       if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
     }
+    /* Between repeats (not after the last, so repeat 1 measures nothing extra): ABORT? */
+    if (k + 1 < repeat && th_abort_poll()) { done = k + 1; break; }
   }
   t1 = hal_counter();
   hal_trigger(0);
+  if (done) {
+    th_abort_fail(TH_MSG_RUN, d->name, done, repeat, "repeats");
+    return;
+  }
 
   crc = th_crc32(0, job.output, (size_t)out_len);
   th_put8((uint32_t)st);

@@ -39,12 +39,25 @@ static void check_output(void) {
       crc = (uint32_t)dec_buf[d.len - 4] | ((uint32_t)dec_buf[d.len - 3] << 8) |
             ((uint32_t)dec_buf[d.len - 2] << 16) | ((uint32_t)dec_buf[d.len - 1] << 24);
       if (crc != th_crc32(0, dec_buf, d.len - 4)) { fprintf(stderr, "reply with a bad CRC\n"); abort(); }
-      if (dec_buf[0] != TH_MSG_ERROR && (dec_buf[0] < 0x81 || dec_buf[0] > 0x87)) {
+      if (dec_buf[0] != TH_MSG_ERROR && (dec_buf[0] < 0x81 || dec_buf[0] > (TH_MSG_ABORT | 0x80))) {
         fprintf(stderr, "reply type 0x%02x\n", dec_buf[0]);
         abort();
       }
-      if (dec_buf[0] == TH_MSG_ERROR && (d.len < 15 || dec_buf[3] < 1 || dec_buf[3] > 12)) {
+      if (dec_buf[0] == TH_MSG_ERROR && (d.len < 15 || dec_buf[3] < 1 || dec_buf[3] > TH_PERR_ABORTED)) {
         fprintf(stderr, "ERROR reply malformed (code %u)\n", dec_buf[3]);
+        abort();
+      }
+      if (dec_buf[0] == TH_MSG_ERROR && dec_buf[3] == TH_PERR_ABORTED) {
+        /* Only a RUN stops on ABORT, after at least one and before its last repeat. */
+        uint32_t done = (uint32_t)dec_buf[7] | ((uint32_t)dec_buf[8] << 8) | ((uint32_t)dec_buf[9] << 16) |
+                        ((uint32_t)dec_buf[10] << 24);
+        if (dec_buf[4] != TH_MSG_RUN || done < 1 || done >= TH_FW_MAX_REPEAT) {
+          fprintf(stderr, "ABORTED for request 0x%02x after %u repeats\n", dec_buf[4], (unsigned)done);
+          abort();
+        }
+      }
+      if (dec_buf[0] == (TH_MSG_ABORT | 0x80) && d.len != 7) {
+        fprintf(stderr, "ABORT reply of %u bytes\n", (unsigned)d.len);
         abort();
       }
     }
@@ -166,7 +179,7 @@ static void write_fill(uint32_t off, uint32_t len, uint8_t salt) {
 }
 
 /* A RUN of kernel id on a small shape with inputs, output, scratch laid out in the arena. */
-static int run_seed(int32_t id, int32_t cores) {
+static int run_seed(int32_t id, int32_t cores, uint32_t repeat) {
   const th_kernel_desc *d = th_kernel_get(id);
   th_shape sh = {2, 3, 2, 2, 1};
   size_t in[TH_MAX_INPUTS], out;
@@ -184,13 +197,14 @@ static int run_seed(int32_t id, int32_t cores) {
   s32((uint32_t)sh.S); s32((uint32_t)sh.E); s32((uint32_t)sh.P); s32((uint32_t)sh.H); s32((uint32_t)sh.T);
   for (i = 0; i < TH_MAX_RQ; i++) { s32(385); s32(8); }
   s32(40); s32(1772); s32(1772);
-  s32(1);
+  s32(repeat);
   for (i = 0; i < (uint32_t)d->n_inputs; i++) s32(offs[i]);
   s32(off);
   scr = (uint32_t)th_scratch_bytes(id, &sh, cores);
   s32((off + (uint32_t)out + 3u) & ~3u);
   s32(scr);
   rec_end(s);
+  if (repeat > 1) { seq--; simple(TH_MSG_ABORT, 0, 0, 0); } /* ABORT of that RUN, mid-run */
   simple(TH_MSG_READ, off, (uint32_t)out, 2);
   simple(TH_MSG_COUNTERS, 0, 0, 0);
   return 1;
@@ -225,10 +239,16 @@ int main(int argc, char **argv) {
   save(argv[1], "repeat");
   for (id = 0; id < TH_K_COUNT; id++) {
     start(3); hello();
-    if (!run_seed(id, id % 2 + 1)) continue;
+    if (!run_seed(id, id % 2 + 1, 1)) continue;
     snprintf(name, sizeof name, "run-%d", (int)id);
     save(argv[1], name);
   }
+  /* ABORT: of a RUN in progress (same seq), then idle ones (finished seq, unknown seq, with a
+   * payload), and a RUN above the repeat limit. */
+  start(1); hello(); run_seed(0, 1, TH_FW_MAX_REPEAT);
+  seq--; simple(TH_MSG_ABORT, 0, 0, 0); simple(TH_MSG_ABORT, 0, 0, 0); simple(TH_MSG_ABORT, 7, 0, 1);
+  run_seed(0, 1, TH_FW_MAX_REPEAT + 1u);
+  save(argv[1], "abort");
   /* Raw mode: the wire bytes of the "io" session, as the board would receive them. */
   start(1); hello(); write_fill(16, 40, 3); simple(TH_MSG_READ, 16, 40, 2);
   v.p = wire; v.n = 0; v.cap = sizeof wire;

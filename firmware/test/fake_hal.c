@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const hal_board_t hal_board = {"fake", "test host", 0, HAL_COUNTER_CYCLES, "ticks (fake)", FAKE_N_CORES};
+const hal_board_t hal_board = {"fake", "test host", 0, HAL_COUNTER_CYCLES, "ticks (fake)", FAKE_N_CORES, 0};
 
 /* The arena sits at the end of mem, between two guards: past the last guard is ASan's redzone. */
 static uint8_t mem[FAKE_GUARD + FAKE_ARENA_MAX + FAKE_GUARD];
@@ -21,6 +21,8 @@ static uint64_t ticks;
 static uint32_t parallel_calls, trigger_rises;
 static int trigger;
 static pthread_barrier_t barrier;
+static uint8_t later_q[256];
+static uint32_t later_n, later_at;
 
 void fake_reset(uint32_t bytes) {
   arena_bytes = bytes > FAKE_ARENA_MAX ? FAKE_ARENA_MAX : bytes;
@@ -32,6 +34,7 @@ void fake_reset(uint32_t bytes) {
   ticks = 0;
   parallel_calls = trigger_rises = 0;
   trigger = 0;
+  later_n = 0;
 }
 
 void fake_feed(const uint8_t *p, uint32_t n) {
@@ -39,6 +42,13 @@ void fake_feed(const uint8_t *p, uint32_t n) {
   if (n > sizeof in_q - in_tail) { fprintf(stderr, "fake_feed: queue full\n"); abort(); }
   memcpy(in_q + in_tail, p, n);
   in_tail += n;
+}
+
+void fake_feed_after(uint32_t calls, const uint8_t *p, uint32_t n) {
+  if (n > sizeof later_q) { fprintf(stderr, "fake_feed_after: %u bytes\n", (unsigned)n); abort(); }
+  memcpy(later_q, p, n);
+  later_n = n;
+  later_at = calls;
 }
 
 const uint8_t *fake_output(uint32_t *n) { *n = out_len; return out_q; }
@@ -89,6 +99,10 @@ void hal_parallel(int32_t n, void (*fn)(int32_t, void *), void *arg, uint64_t pe
   core_arg ca[FAKE_N_CORES];
   int32_t i;
   parallel_calls++;
+  if (later_n && parallel_calls == later_at) {
+    fake_feed(later_q, later_n);
+    later_n = 0;
+  }
   if (n < 1 || n > FAKE_N_CORES) { fprintf(stderr, "hal_parallel: n_cores %d\n", (int)n); abort(); }
   if (n == 1) {
     fn(0, arg);

@@ -13,6 +13,9 @@
 void fake_reset(uint32_t arena_bytes);
 /* Queues bytes for hal_getc. */
 void fake_feed(const uint8_t *p, uint32_t n);
+/* Queues bytes for hal_getc once hal_parallel has been called `calls` times in all (a host
+ * that sends while a RUN is under way). One pending delivery at a time. */
+void fake_feed_after(uint32_t calls, const uint8_t *p, uint32_t n);
 /* Bytes the core wrote since the last fake_take (pointer valid until the next write). */
 const uint8_t *fake_output(uint32_t *n);
 void fake_take(void);

@@ -230,6 +230,22 @@ static int8_t ref_rq(int64_t x, int32_t mul, int32_t div) {
 
 /* ---- tests ---- */
 
+/* Offset of the extension block in a HELLO/BOOT payload (after the strings and the kernel list). */
+static uint32_t hello_ext_at(const reply *r) {
+  uint32_t at = 16, i;
+  for (i = 0; i < 4; i++) at += 1u + r->pl[at];
+  for (i = 0; i < r->pl[3]; i++) at += 2u + r->pl[at + 1];
+  return at;
+}
+
+/* The HELLO/BOOT extension block is exactly one field: max_repeat. */
+static void check_hello_ext(const reply *r) {
+  uint32_t at = hello_ext_at(r);
+  check(r->n == at + 6, "HELLO of %u bytes, extension block at %u", r->n, at);
+  check(r->pl[at] == TH_PROTO_EXT_MAX_REPEAT && r->pl[at + 1] == 4, "extension tag %u length %u", r->pl[at], r->pl[at + 1]);
+  check(le32(r->pl + at + 2) == TH_FW_MAX_REPEAT && th_fw_max_repeat() == TH_FW_MAX_REPEAT, "max_repeat %u", le32(r->pl + at + 2));
+}
+
 static void t_boot_hello(void) {
   reply *r;
   uint8_t pl[4];
@@ -247,6 +263,8 @@ static void t_boot_hello(void) {
   check(r->pl[0] == 1 && r->pl[1] == HAL_COUNTER_CYCLES && r->pl[2] == FAKE_N_CORES, "BOOT header");
   check(le32(r->pl + 4) == 256 && le32(r->pl + 8) == ARENA && le32(r->pl + 12) == 0, "BOOT max/arena/clock");
   check(r->pl[16] == 4 && memcmp(r->pl + 17, "fake", 4) == 0, "BOOT board name");
+  check(r->n + 7 <= 256, "BOOT of %u bytes does not fit 256", r->n + 7);
+  check_hello_ext(r);
 
   test_name = "hello";
   w32(pl, 4096);
@@ -254,6 +272,7 @@ static void t_boot_hello(void) {
   expect_ok(r, TH_MSG_HELLO, 1);
   check(le32(r->pl + 4) == BIG && th_fw_max_frame() == BIG, "negotiated %u", le32(r->pl + 4));
   check(r->pl[3] >= 1, "no kernels listed");
+  check_hello_ext(r);
   w32(pl, 1u << 30);
   r = req(TH_MSG_HELLO, 2, pl, 4);
   check(le32(r->pl + 4) == TH_FW_MAX_FRAME, "board max %u", le32(r->pl + 4));
@@ -630,6 +649,140 @@ static void t_all_kernels(void) {
   }
 }
 
+/* 0x00 then an ABORT frame for seq (what the host sends), with a payload of n bytes. */
+static uint32_t abort_wire(uint8_t *dst, uint16_t seq, uint32_t n, uint32_t crc_xor) {
+  static const uint8_t junk[4] = {1, 2, 3, 4};
+  uint8_t raw[16];
+  uint32_t m = build(raw, TH_MSG_ABORT, seq, junk, n, crc_xor);
+  dst[0] = 0;
+  return 1 + encode(dst + 1, raw, m);
+}
+
+static void t_abort(void) {
+  static uint8_t pl[200], ab[32], both[400];
+  int8_t expect[12];
+  runreq r;
+  reply *rep, aborted;
+  uint16_t s;
+  uint32_t m, k;
+
+  test_name = "repeat limit";
+  fresh();
+  qk_setup(expect);
+  r = qk(); r.repeat = TH_FW_MAX_REPEAT + 1u; run_err("repeat limit + 1", &r, TH_PERR_REPEAT_LIMIT, TH_FW_MAX_REPEAT);
+  check(strstr((const char *)replies[0].pl + 8, "limit of") != NULL, "REPEAT_LIMIT text names no limit");
+  r = qk(); r.repeat = 0xFFFFFFFFu; run_err("repeat 2^32-1", &r, TH_PERR_REPEAT_LIMIT, TH_FW_MAX_REPEAT);
+
+  test_name = "abort mid-run";
+  r = qk(); r.repeat = TH_FW_MAX_REPEAT; /* the largest accepted: would run for ages */
+  s = next_seq();
+  m = abort_wire(ab, s, 0, 0);
+  fake_feed_after(fake_parallel_calls() + 5, ab, m);
+  k = fake_parallel_calls();
+  rep = run(&r, s);
+  expect_err(rep, TH_MSG_RUN, s, TH_PERR_ABORTED, 5);
+  check(fake_parallel_calls() - k == 5, "ran %u repeats after ABORT at 5", fake_parallel_calls() - k);
+  check(fake_trigger_level() == 0, "trigger left high after ABORT");
+  check(memcmp(fake_arena() + 64, expect, 12) == 0, "completed repeats wrote another output");
+  aborted = *rep;
+  test_name = "abort: idle ABORT of the finished RUN gets its reply again";
+  feed_poll(ab, m, 1);
+  check(replies[0].type == TH_MSG_ERROR && replies[0].n == aborted.n && memcmp(replies[0].pl, aborted.pl, aborted.n) == 0,
+        "ABORT after the end: not the RUN's reply");
+  test_name = "abort: the resent RUN is not run again";
+  k = fake_parallel_calls();
+  rep = run(&r, s);
+  check(rep->n == aborted.n && memcmp(rep->pl, aborted.pl, aborted.n) == 0 && fake_parallel_calls() == k, "RUN ran again");
+  test_name = "abort: COUNTERS keeps the last completed RUN";
+  rep = req(TH_MSG_COUNTERS, next_seq(), pl, 0);
+  check(rep->type == (TH_MSG_COUNTERS | 0x80) && rep->n == 0, "COUNTERS after an aborted RUN: %u bytes", rep->n);
+
+  test_name = "abort: stale seq, bad CRC, other frames are dropped during a RUN";
+  r.repeat = 20;
+  s = next_seq();
+  m = abort_wire(both, (uint16_t)(s - 1), 0, 0);           /* an earlier request's seq */
+  m += abort_wire(both + m, s, 0, 0x40);                    /* corrupted */
+  m += abort_wire(both + m, s, 1, 0);                       /* ABORT carries no payload */
+  w32(pl, 0); w32(pl + 4, 4);
+  k = wire_frame(TH_MSG_READ, (uint16_t)(s + 1), pl, 8, 0);  /* a request the host must not send */
+  memcpy(both + m, wire, k);
+  m += k;
+  fake_feed_after(fake_parallel_calls() + 2, both, m);
+  k = fake_parallel_calls();
+  rep = run(&r, s);
+  expect_ok(rep, TH_MSG_RUN, s);
+  check(fake_parallel_calls() - k == 20 && le32(rep->pl + 4) == 20, "RUN did not complete its 20 repeats");
+  test_name = "abort: idle ABORT for a seq that never ran";
+  feed_poll(ab, abort_wire(ab, 999, 0, 0), 1);
+  check(replies[0].type == (TH_MSG_ABORT | 0x80) && replies[0].seq == 999 && replies[0].n == 0 && replies[0].ok_crc,
+        "reply type 0x%02x seq %u %u bytes", replies[0].type, replies[0].seq, replies[0].n);
+  test_name = "abort: idle ABORT with a payload";
+  feed_poll(ab, abort_wire(ab, 1000, 2, 0), 1);
+  expect_err(&replies[0], TH_MSG_ABORT, 1000, TH_PERR_BAD_LENGTH, 2);
+  test_name = "abort: idle ABORTs leave the reply cache alone";
+  k = fake_parallel_calls();
+  rep = run(&r, s);
+  expect_ok(rep, TH_MSG_RUN, s);
+  check(fake_parallel_calls() == k, "the RUN before the idle ABORTs ran again");
+  test_name = "abort: repeat 1 never reads the link";
+  r.repeat = 1;
+  s = next_seq();
+  m = abort_wire(ab, s, 0, 0);
+  fake_feed_after(fake_parallel_calls() + 1, ab, m);
+  /* The ABORT arrives during the only repeat: the RUN completes, then the core meets the ABORT
+   * idle and sends the RUN's reply again. */
+  feed_poll(wire, run_payload(&r, pl) ? wire_frame(TH_MSG_RUN, s, pl, run_payload(&r, pl), 0) : 0, 2);
+  expect_ok(&replies[0], TH_MSG_RUN, s);
+  check(le32(replies[0].pl + 4) == 1, "repeat %u", le32(replies[0].pl + 4));
+  check(replies[1].type == replies[0].type && replies[1].seq == s && replies[1].n == replies[0].n &&
+            memcmp(replies[1].pl, replies[0].pl, replies[0].n) == 0, "late ABORT: not the RUN reply again");
+  check(fake_guards_ok(), "guards");
+}
+
+/* Loose ends found by the black-box fuzzer, each decided (docs/protocol.md, "Edge cases"). */
+static void t_loose_ends(void) {
+  static uint8_t pl[200];
+  int8_t expect[12];
+  runreq r;
+  uint16_t s;
+  uint32_t t;
+  static const uint32_t Ts[3] = {0, 1, 0xFFFFFFFFu};
+
+  test_name = "T is not read by kernels without T";
+  fresh();
+  qk_setup(expect);
+  for (t = 0; t < 3; t++) {
+    r = qk(); r.dims[4] = Ts[t];
+    memset(fake_arena() + 64, 0xEE, 12);
+    s = next_seq();
+    expect_ok(run(&r, s), TH_MSG_RUN, s);
+    check(memcmp(fake_arena() + 64, expect, 12) == 0, "T = %u changed the output", Ts[t]);
+  }
+  test_name = "a COBS chunk decoding to nothing is ignored";
+  wire[0] = 0x01; wire[1] = 0x00;       /* code 1, no data: the empty frame */
+  feed_poll(wire, 2, 0);
+  wire[0] = 0x00; wire[1] = 0x01; wire[2] = 0x00; wire[3] = 0x00;
+  feed_poll(wire, 4, 0);
+  test_name = "READ too long and out of the arena: BAD_LENGTH first";
+  w32(pl, 0xFFFFFFF0u); w32(pl + 4, 0xFFFFFFFFu);
+  expect_err(req(TH_MSG_READ, 300, pl, 8), TH_MSG_READ, 300, TH_PERR_BAD_LENGTH, 0xFFFFFFFFu);
+  w32(pl, ARENA); w32(pl + 4, 250);
+  expect_err(req(TH_MSG_READ, 301, pl, 8), TH_MSG_READ, 301, TH_PERR_BAD_LENGTH, 250);
+  test_name = "gelu qb <= 0 is refused";
+  memset(&r, 0, sizeof r);
+  r.id = TH_K_GELU; r.cores = 1; r.n_in = 1; r.repeat = 1;
+  r.dims[0] = 2; r.dims[1] = 4; r.dims[2] = 1; r.dims[3] = 1;
+  r.rq[0][0] = 296; r.rq[0][1] = 20;
+  r.consts[0] = 0; r.consts[1] = 1772; r.consts[2] = 1772;
+  r.in[0] = 0; r.out = 16; r.scr = 32;
+  run_err("gelu qb 0", &r, TH_PERR_BAD_SHAPE, 0);
+  check(strstr((const char *)replies[0].pl + 8, "qb") != NULL, "gelu qb error does not name qb");
+  r.consts[0] = -5; run_err("gelu qb -5", &r, TH_PERR_BAD_SHAPE, 0xFFFFFFFBu);
+  r.consts[0] = 1; s = next_seq(); test_name = "gelu qb 1 runs";
+  expect_ok(run(&r, s), TH_MSG_RUN, s);
+  check(fake_guards_ok(), "guards");
+}
+
 int main(void) {
   t_boot_hello();
   t_all_kernels();
@@ -638,6 +791,8 @@ int main(void) {
   t_regions();
   t_run();
   t_run_errors();
+  t_abort();
+  t_loose_ends();
   test_name = "final";
   check(fake_guards_ok(), "arena guard bytes touched");
   printf("frames_test: %d passed, %d failed\n", passed, failed);

@@ -24,6 +24,8 @@ export const MsgType = {
   RUN: 0x05,
   COUNTERS: 0x06,
   RESET: 0x07,
+  /** Stops the RUN in flight; carries that RUN's seq. */
+  ABORT: 0x08,
   BOOT: 0xc0,
   ERROR: 0xff,
 } as const;
@@ -42,6 +44,10 @@ export const ErrorCode = {
   OVERLAP: 10,
   BAD_CORES: 11,
   BAD_ALIGN: 12,
+  /** RUN repeat above the board's max_repeat (detail: max_repeat). */
+  REPEAT_LIMIT: 13,
+  /** RUN stopped by ABORT (detail: repeats completed). */
+  ABORTED: 14,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -63,6 +69,12 @@ export const RUN_REPLY_FIXED_BYTES = 24;
 export const ERROR_FIXED_BYTES = 8;
 /** Longest HELLO string a board sends. */
 export const MAX_STRING = 63;
+
+/** HELLO extension block (after the kernel list): fields of u8 tag, u8 length, data. */
+export const HelloExt = {
+  /** u32: largest RUN repeat the board accepts. */
+  MAX_REPEAT: 1,
+} as const;
 
 /** RUN request limits (tinyhil.h). */
 export const MAX_CORES = 8;

@@ -2,7 +2,7 @@
 
 import { cobsEncode } from './cobs';
 import { crc32 } from './crc32';
-import { CRC_BYTES, HEADER_BYTES, MAX_CONSTS, MAX_RQ } from './constants';
+import { CRC_BYTES, HEADER_BYTES, HelloExt, MAX_CONSTS, MAX_RQ } from './constants';
 import { BoardError, ProtocolError } from './errors';
 
 export interface Frame {
@@ -155,6 +155,8 @@ export interface HelloInfo {
   counterUnit: string;
   firmwareVersion: string;
   kernels: { id: number; name: string }[];
+  /** Largest RUN repeat (extension field MAX_REPEAT); undefined when the board does not say. */
+  maxRepeat?: number;
 }
 
 export function helloRequest(hostMaxFrame: number): Uint8Array {
@@ -176,7 +178,18 @@ export function parseHello(payload: Uint8Array, what = 'HELLO reply'): HelloInfo
   const firmwareVersion = r.str('firmware version');
   const kernels: { id: number; name: string }[] = [];
   for (let i = 0; i < nKernels; i++) kernels.push({ id: r.u8(`kernel ${i} id`), name: r.str(`kernel ${i} name`) });
-  return { protocolVersion, counterKind, nCores, maxFrame, arenaBytes, clockHz, board, cpu, counterUnit, firmwareVersion, kernels };
+  const info: HelloInfo = { protocolVersion, counterKind, nCores, maxFrame, arenaBytes, clockHz, board, cpu, counterUnit, firmwareVersion, kernels };
+  // Extension block: (u8 tag, u8 length, data) fields; unknown tags are skipped.
+  while (r.rest > 0) {
+    const tag = r.u8('extension tag');
+    const len = r.u8(`extension ${tag} length`);
+    const data = r.bytes(len, `extension ${tag}`);
+    if (tag === HelloExt.MAX_REPEAT) {
+      if (len !== 4) throw new ProtocolError(`${what}: extension max_repeat has ${len} bytes, expected 4`);
+      info.maxRepeat = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+    }
+  }
+  return info;
 }
 
 /** HELLO reply payload (the fake boards in tests and the protocol docs use it). */
@@ -184,6 +197,7 @@ export function buildHello(h: HelloInfo): Uint8Array {
   const strs = [h.board, h.cpu, h.counterUnit, h.firmwareVersion];
   let size = 16 + strs.reduce((n, s) => n + 1 + Buffer.byteLength(s, 'latin1'), 0);
   size += h.kernels.reduce((n, k) => n + 2 + Buffer.byteLength(k.name, 'latin1'), 0);
+  if (h.maxRepeat !== undefined) size += 6;
   const w = new Writer(size)
     .u8(h.protocolVersion)
     .u8(h.counterKind)
@@ -194,6 +208,7 @@ export function buildHello(h: HelloInfo): Uint8Array {
     .u32(h.clockHz);
   for (const s of strs) w.str(s);
   for (const k of h.kernels) w.u8(k.id).str(k.name);
+  if (h.maxRepeat !== undefined) w.u8(HelloExt.MAX_REPEAT).u8(4).u32(h.maxRepeat);
   return w.buf;
 }
 
