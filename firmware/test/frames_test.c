@@ -542,7 +542,7 @@ static void t_run_errors(void) {
   uint16_t s;
   fresh();
   r = qk(); r.id = 99; run_err("bad kernel id", &r, TH_PERR_BAD_KERNEL, 99);
-  r = qk(); r.id = 13; run_err("kernel id 13", &r, TH_PERR_BAD_KERNEL, 13);
+  r = qk(); r.id = TH_K_COUNT; run_err("first id past the kernels", &r, TH_PERR_BAD_KERNEL, TH_K_COUNT);
   r = qk(); r.n_in = 2; run_err("n_inputs", &r, TH_PERR_BAD_KERNEL, 2);
   r = qk(); r.n_in = 4; run_err("n_inputs 4", &r, TH_PERR_BAD_KERNEL, 4);
   r = qk(); r.cores = 0; run_err("zero cores", &r, TH_PERR_BAD_CORES, 0);
