@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// bench/isa.js - `npm run bench:isa`: instructions per MAC on qemu-m4 (Cortex-M4, QEMU -icount),
-// portable C path vs the ARM DSP (SMLAD/SXTB16) path, at the EEGFormer attention shape
-// S=81 E=32 P=32 H=8: the three projections and both attention matmuls, side by side.
-// Two firmwares: build/fw-qemu-m4 (DSP) and build/fw-qemu-m4-nodsp (-DTH_NO_DSP=ON); missing ones
-// are built first. Every output is checked bit-exact against the golden model.
-//   options: --board qemu-m4|qemu-m7  --seed N  --json FILE
+// bench/isa.js - `npm run bench:isa`: instructions per MAC of every attention kernel, portable C vs the
+// ISA path (ARMv7E-M DSP on qemu-m4/qemu-m7, register-blocked RV32IMC C on qemu-rv32), side by side
+// with the figures landed before issue 11, against the issue's targets. On qemu-m4 the Cortex-M4
+// timing-model plugin (tools/m4-timing) adds "cycles (M4 timing model)" per MAC and the instruction
+// mix of each RUN. Instructions come from the firmware's exact counter (QEMU -icount); the plugin
+// never changes them. Every output is checked bit-exact against the golden model.
+// Two firmwares per board: build/fw-<board> (ISA path) and build/fw-<board>-nodsp (-DTH_NO_DSP=ON);
+// missing ones are built first.
+//   options: --board qemu-m4,qemu-m7,qemu-rv32  --seed N  --json FILE  --no-model (skip the plugin)
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
@@ -19,95 +23,188 @@ function load(mod) {
     process.exit(1);
   }
 }
-
 function arg(name, dflt) {
   const i = process.argv.indexOf(name);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
 }
 
-const board = arg('--board', 'qemu-m4');
-if (!['qemu-m4', 'qemu-m7'].includes(board)) {
-  console.error(`bench:isa: --board must be qemu-m4 or qemu-m7 (boards with a DSP path), got "${board}"`);
-  process.exit(2);
+const ALL_BOARDS = ['qemu-m4', 'qemu-m7', 'qemu-rv32'];
+const boards = arg('--board', ALL_BOARDS.join(',')).split(',');
+for (const b of boards) {
+  if (!ALL_BOARDS.includes(b)) {
+    console.error(`bench:isa: --board takes ${ALL_BOARDS.join(', ')} (comma-separated), got "${b}"`);
+    process.exit(2);
+  }
 }
 const seed = Number(arg('--seed', '1'));
 const jsonOut = arg('--json', null);
-const shape = { S: 81, E: 32, P: 32, H: 8 };
-const KERNELS_RUN = [
-  ['linear_qk', 'Q/K projection'],
-  ['linear_v', 'V projection'],
-  ['linear_o', 'output projection'],
-  ['qk_softmax', 'M1: QK^T + softmax'],
-  ['av', 'M2: A.V'],
-];
+const useModel = !process.argv.includes('--no-model');
+// Development filters (the full run is the default): --kernels a,b  --shapes 0,2 (indices into SHAPES)
+const onlyKernels = arg('--kernels', null);
+const onlyShapes = arg('--shapes', null);
 
-const { openBoard } = load('board/open');
-const { qemuUnavailable } = load('board/qemu');
+// The EEG shape of the paper, FWSA's favourable shape (E = P/2) and one with odd sizes everywhere.
+const ALL_SHAPES = [
+  { S: 81, E: 32, P: 32, H: 8, T: 8 },
+  { S: 81, E: 16, P: 32, H: 8, T: 8 },
+  { S: 37, E: 20, P: 13, H: 3, T: 5 },
+];
+const SHAPES = onlyShapes ? onlyShapes.split(',').map((i) => ALL_SHAPES[Number(i)]) : ALL_SHAPES;
+const isEeg = (s) => s === ALL_SHAPES[0]; // the shape the landed figures refer to
+const isOdd = (s) => s === ALL_SHAPES[2];
+
 const { KERNELS, runGolden, compare } = load('golden');
 const { generateInputs, tensorBytes } = load('gen');
+const { openBoard } = load('board/open');
+const { qemuUnavailable } = load('board/qemu');
+const { readM4TimingWindows } = load('board/m4timing');
 
-const variants = [
-  { name: 'portable', dir: `fw-${board}-nodsp` },
-  { name: 'DSP', dir: `fw-${board}` },
-];
+const ATTENTION = ['linear_qk', 'linear_v', 'linear_o', 'linear', 'qk_softmax', 'av', 'fwsa', 'mhsa', 'mhsa_fwsa', 'mhsa_dft']
+  .filter((k) => KERNELS[k] && (!onlyKernels || onlyKernels.split(',').includes(k)));
+const PROJECTIONS = ['linear_qk', 'linear_v', 'linear_o', 'linear'];
 
-function ensureBuilt() {
-  const missing = variants.filter((v) => !fs.existsSync(path.join(ROOT, 'build', v.dir, `tinyhil-${board}.elf`)));
+// Landed figures (issue 11, qemu-m4 -icount shift=7, S81 E32 P32 H8): instructions per MAC.
+const LANDED = {
+  arm: { linear_qk: 1.05, linear_v: 1.03, linear_o: 0.87, qk_softmax: 2.0, av: 0.96, fwsa: 2.38, mhsa: 1.27, mhsa_dft: 1.59, mhsa_fwsa: 1.58 },
+  rv32: { linear_qk: 4.58, qk_softmax: 5.48, av: 3.99, fwsa: 5.21 },
+};
+
+/** Issue 11's instruction/MAC target for a kernel on a board family, or null. */
+function target(family, kernel) {
+  if (family === 'arm') {
+    if (PROJECTIONS.includes(kernel)) return 0.85;
+    return { av: 0.8, qk_softmax: 1.4, mhsa: 1.0 }[kernel] ?? null;
+  }
+  if (PROJECTIONS.includes(kernel) || kernel === 'av') return 3.0;
+  return kernel === 'qk_softmax' ? 4.0 : null;
+}
+
+function ensureBuilt(board) {
+  const dirs = [`fw-${board}`, `fw-${board}-nodsp`];
+  const missing = dirs.filter((d) => !fs.existsSync(path.join(ROOT, 'build', d, `tinyhil-${board}.elf`)));
   if (missing.length === 0) return;
-  console.log(`building ${missing.map((v) => v.dir).join(', ')} ...`);
+  console.log(`building ${missing.join(', ')} ...`);
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-firmware.js'), '--board', board, '--no-dsp'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }
 
-async function measure(variant) {
-  const elf = path.join(ROOT, 'build', variant.dir, `tinyhil-${board}.elf`);
+async function measure(board, variant) {
+  const elf = path.join(ROOT, 'build', `fw-${board}${variant === 'portable' ? '-nodsp' : ''}`, `tinyhil-${board}.elf`);
   const why = qemuUnavailable(board, elf);
   if (why) throw new Error(why);
-  const b = await openBoard({ board, qemu: { elf }, runTimeoutMs: 300000 });
-  const out = {};
+  const model = useModel && board === 'qemu-m4' ? path.join(os.tmpdir(), `th-isa-${process.pid}-${variant}.txt`) : null;
+  if (model) fs.rmSync(model, { force: true });
+  const b = await openBoard({ board, qemu: { elf, ...(model ? { timingModel: model } : {}) }, runTimeoutMs: 600000 });
+  const out = [];
   try {
-    for (const [kernel] of KERNELS_RUN) {
-      const k = KERNELS[kernel];
-      const inputs = generateInputs(kernel, shape, seed);
-      const rq = k.defaultRq;
-      const res = await b.run({ kernel, shape, rq, inputs: inputs.map(tensorBytes) });
-      const want = runGolden(kernel, { ...shape, rq }, inputs);
-      const bad = compare(kernel, shape, res.output, want);
-      if (bad) throw new Error(`${variant.name} firmware: ${bad}`);
-      out[kernel] = res.counter;
+    for (const shape of SHAPES) {
+      for (const kernel of ATTENTION) {
+        const k = KERNELS[kernel];
+        const sh = k.usesT ? shape : { S: shape.S, E: shape.E, P: shape.P, H: shape.H };
+        const inputs = generateInputs(kernel, sh, seed);
+        const rq = k.defaultRq;
+        const res = await b.run({ kernel, shape: sh, rq, inputs: inputs.map(tensorBytes) });
+        const want = runGolden(kernel, { ...sh, rq }, inputs);
+        const bad = compare(kernel, sh, res.output, want);
+        if (bad) throw new Error(`${board} ${variant} firmware, ${kernel} ${JSON.stringify(sh)}: ${bad}`);
+        const row = { board, variant, kernel, shape: sh, macs: k.macs(sh), instr: res.counter };
+        if (model) {
+          const w = readM4TimingWindows(model);
+          if (w.length === 0) throw new Error(`${board}: the timing-model plugin wrote no window for ${kernel}`);
+          row.model = w[w.length - 1];
+        }
+        out.push(row);
+      }
     }
   } finally {
     await b.close();
+    if (model) fs.rmSync(model, { force: true });
   }
   return out;
 }
 
-async function main() {
-  ensureBuilt();
-  const counts = {};
-  for (const v of variants) counts[v.name] = await measure(v);
-  const rows = KERNELS_RUN.map(([kernel, what]) => {
-    const macs = KERNELS[kernel].macs(shape);
-    const p = counts.portable[kernel];
-    const d = counts.DSP[kernel];
-    return { kernel, what, macs, portable: p, dsp: d, portablePerMac: p / macs, dspPerMac: d / macs, speedup: p / d };
-  });
-  const head = ['kernel', 'MACs', 'portable instr', 'instr/MAC', 'DSP instr', 'instr/MAC', 'portable/DSP'];
-  const body = rows.map((r) => [
-    `${r.kernel} (${r.what})`, String(r.macs), String(r.portable), r.portablePerMac.toFixed(3), String(r.dsp), r.dspPerMac.toFixed(3), `${r.speedup.toFixed(2)}x`,
-  ]);
+const f3 = (x) => (x === null || x === undefined ? '-' : x.toFixed(3));
+const shapeName = (s) => `S${s.S} E${s.E} P${s.P} H${s.H}${s.T !== undefined ? ` T${s.T}` : ''}`;
+function table(head, body) {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  console.log(`\n${board}: retired instructions per kernel (QEMU -icount; not cycles), S=${shape.S} E=${shape.E} P=${shape.P} H=${shape.H}, seed ${seed}, outputs bit-exact`);
   console.log(line(head));
   for (const r of body) console.log(line(r));
+}
+const mixText = (m) => {
+  const tot = m.mix.reduce((a, x) => a + x.insns, 0) || 1;
+  return m.mix.map((x) => `${x.cls} ${((100 * x.insns) / tot).toFixed(0)}%`).join(', ');
+};
+
+function report(board, rows) {
+  const family = board === 'qemu-rv32' ? 'rv32' : 'arm';
+  const opt = family === 'rv32' ? 'RV32 tiles' : 'DSP';
+  const verdicts = [];
+  for (const shape of SHAPES) {
+    const get = (v, k) => rows.find((r) => r.variant === v && r.kernel === k && r.shape.S === shape.S && r.shape.E === shape.E && r.shape.P === shape.P && r.shape.H === shape.H);
+    const model = rows.some((r) => r.model);
+    console.log(`\n${board}, ${shapeName(shape)}, seed ${seed}: instructions per MAC (QEMU -icount, exact)${model ? ' and cycles per MAC (M4 timing model: Cortex-M4 TRM timings, 0 wait states)' : ''}; all outputs bit-exact`);
+    const head = ['kernel', 'MACs', 'landed', 'portable', ...(model ? ['cyc'] : []), opt, ...(model ? ['cyc'] : []), 'speed-up', 'target', 'verdict'];
+    const body = [];
+    for (const kernel of ATTENTION) {
+      const p = get('portable', kernel), d = get('opt', kernel);
+      const pm = p.instr / p.macs, dm = d.instr / d.macs;
+      const tgt = isEeg(shape) || isOdd(shape) ? target(family, kernel) : null;
+      let verdict = '';
+      if (kernel === 'mhsa_dft' && family === 'arm' && get('opt', 'mhsa')) {
+        const full = get('opt', 'mhsa');
+        const over = d.instr / full.instr - 1;
+        verdict = `${(100 * over).toFixed(1)}% vs mhsa (target <= 5%)`;
+        verdicts.push({ board, shape: shapeName(shape), kernel, met: over <= 0.05, text: verdict });
+      } else if (kernel === 'mhsa_fwsa' && family === 'arm' && get('opt', 'mhsa')) {
+        const full = get('opt', 'mhsa');
+        const speed = full.instr / d.instr, macRatio = full.macs / d.macs;
+        verdict = `speed-up ${speed.toFixed(3)} / MAC ratio ${macRatio.toFixed(3)} = ${((100 * speed) / macRatio).toFixed(1)}%${shape.E <= shape.P ? ' (target >= 95%)' : ''}`;
+        if (shape.E <= shape.P) verdicts.push({ board, shape: shapeName(shape), kernel, met: speed / macRatio >= 0.95, text: verdict });
+      } else if (tgt !== null) {
+        const met = dm <= tgt;
+        verdict = met ? 'met' : `misses by ${(dm - tgt).toFixed(3)} (${((100 * (dm - tgt)) / tgt).toFixed(1)}%)`;
+        verdicts.push({ board, shape: shapeName(shape), kernel, met, text: `${f3(dm)} vs <= ${tgt}: ${verdict}` });
+      }
+      const landed = isEeg(shape) && board !== 'qemu-m7' ? LANDED[family][kernel] : undefined;
+      body.push([
+        kernel, String(p.macs), landed === undefined ? '-' : landed.toFixed(2), f3(pm), ...(model ? [f3(p.model.cycles / p.macs)] : []),
+        f3(dm), ...(model ? [f3(d.model.cycles / d.macs)] : []), `${(p.instr / d.instr).toFixed(2)}x`, tgt === null ? '-' : `<= ${tgt}`, verdict,
+      ]);
+    }
+    table(head, body);
+    if (model) {
+      console.log(`instruction mix per RUN (${opt} path; portable in brackets), plugin window vs exact count:`);
+      for (const kernel of ATTENTION) {
+        const p = get('portable', kernel), d = get('opt', kernel);
+        console.log(`  ${kernel.padEnd(10)} ${mixText(d.model)}  [${mixText(p.model)}]  window ${d.model.insns} / exact ${d.instr} instructions, ${(d.model.cycles / d.model.insns).toFixed(2)} cycles/instr`);
+      }
+    }
+  }
+  return verdicts;
+}
+
+async function main() {
+  const all = [];
+  const verdicts = [];
+  for (const board of boards) {
+    ensureBuilt(board);
+    const rows = [...(await measure(board, 'portable')), ...(await measure(board, 'opt'))];
+    all.push(...rows);
+    verdicts.push(...report(board, rows));
+  }
+  console.log('\nTargets of issue 11 (instructions per MAC unless said):');
+  for (const v of verdicts) console.log(`  ${v.met ? 'MET ' : 'MISS'} ${v.board} ${v.shape} ${v.kernel}: ${v.text}`);
+  if (boards.includes('qemu-m4') && useModel) {
+    console.log('\nThe timing model is a Cortex-M4 model (qemu-m4 only): a Cortex-M7 (dual issue, branch prediction, caches) needs its own model.');
+  }
   if (jsonOut) {
-    fs.writeFileSync(jsonOut, JSON.stringify({ board, shape, seed, unit: 'instructions (QEMU)', rows }, null, 2));
+    fs.writeFileSync(jsonOut, JSON.stringify({ seed, unit: 'instructions (QEMU -icount)', shapes: SHAPES, rows: all, verdicts }, null, 2));
     console.log(`written to ${jsonOut}`);
   }
 }
 
 main().catch((e) => {
-  console.error(`bench:isa: ${e.message}`);
+  console.error(`bench:isa: ${e.stack || e.message}`);
   process.exit(1);
 });

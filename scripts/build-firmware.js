@@ -3,8 +3,8 @@
 //
 //   npm run build:firmware                      every board whose toolchain is installed
 //   npm run build:firmware -- --board qemu-m4   one board (repeatable)
-//   npm run build:firmware -- --no-dsp          also build the ARM boards without the DSP kernels
-//                                               (build/fw-<board>-nodsp, used by bench/isa.js)
+//   npm run build:firmware -- --no-dsp          also build the boards without their ISA kernel paths (ARM DSP,
+//                                               RV32 register-blocked tiles): build/fw-<board>-nodsp, for bench/isa.js
 // Prints text/data/bss, stack and arena bytes per board and writes them to build/firmware-sizes.txt.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -106,7 +106,6 @@ function buildBoard(board, { noDsp, clean }) {
   } else if (!which(spec.cc)) {
     return { name, skipped: `${spec.cc} is not installed (Debian: ${spec.cc.startsWith('arm') ? 'gcc-arm-none-eabi libnewlib-arm-none-eabi' : 'gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf'})` };
   }
-  if (noDsp && spec.toolchain === 'riscv32') return { name, skipped: 'no DSP path on RISC-V' };
   if (noDsp && spec.sdk) return { name, skipped: 'no DSP variant for gap9' };
   const dir = path.join(ROOT, 'build', `fw-${name}`);
   if (clean) fs.rmSync(dir, { recursive: true, force: true });

@@ -5,11 +5,18 @@ void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A
                   int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1) {
   uint8_t *Ah = A + (size_t)h * S * S;
   int32_t s, i;
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+  /* ARM DSP: the contraction widens its right operand (I) once per call, and there is no cache
+   * to keep rows in: all rows in one call (same values, so the same bytes), as qk_softmax. */
+  const int32_t rows_per_call = S;
+#else
+  const int32_t rows_per_call = 4;
+#endif
   th_mm_i8(I, (size_t)E, W + (size_t)h * E * E, (size_t)E, S, E, E, B + (size_t)h * E, rq0, istar,
            E, 1);
   /* Scores of 4 rows at a time, softmaxed in place while in cache. */
-  for (s = 0; s < S; s += 4) {
-    int32_t n = S - s < 4 ? S - s : 4;
+  for (s = 0; s < S; s += rows_per_call) {
+    int32_t n = S - s < rows_per_call ? S - s : rows_per_call;
     uint8_t *row = Ah + (size_t)s * S;
     th_mm_i8(istar + (size_t)s * E, (size_t)E, I, (size_t)E, n, S, E, NULL, rq1, (int8_t *)row,
              S, 1);

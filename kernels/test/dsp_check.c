@@ -33,7 +33,7 @@ int main(void) {
       uint8_t *ref, *got;
       int32_t n, ncmax;
       memset(&p, 0, sizeof p);
-      p.shape.S = rnd_in(1, 24), p.shape.E = rnd_in(1, 24), p.shape.P = rnd_in(1, 24);
+      p.shape.S = rnd_in(1, round % 4 == 3 ? 100 : 24) /* rows > 32 take the DSP softmax */, p.shape.E = rnd_in(1, 24), p.shape.P = rnd_in(1, 24);
       p.shape.H = rnd_in(1, 4), p.shape.T = rnd_in(1, p.shape.S);
       p.split = (th_split)(rnd() & 1);
       for (i = 0; i < TH_MAX_RQ; i++) p.rq[i].mul = rnd_in(-300, 3000), p.rq[i].div = rnd_in(4, 16);

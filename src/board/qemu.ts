@@ -81,6 +81,10 @@ export interface StartQemuOptions {
   startTimeoutMs?: number;
   /** Extra QEMU arguments, appended. */
   extraArgs?: string[];
+  /** qemu-m4 only: load the Cortex-M4 timing-model plugin (tools/m4-timing), which appends one line per
+   * RUN ("cycles (M4 timing model)" and the instruction mix) to this file; read it with
+   * readM4TimingWindows (src/board/m4timing.ts). The firmware's instruction counter stays exact. */
+  timingModel?: string;
 }
 
 export interface QemuBoardHandle {
@@ -171,6 +175,16 @@ export async function startQemuBoard(board: QemuBoardName, opts: StartQemuOption
   }
   if (opts.paused ?? opts.noImage) args.push('-S');
   if (opts.extraArgs) args.push(...opts.extraArgs);
+  if (opts.timingModel) {
+    if (board !== 'qemu-m4') {
+      throw new Error(`${board}: the timing-model plugin models a Cortex-M4 only (qemu-m4); a Cortex-M7 (dual issue, branch prediction, caches) needs its own model`);
+    }
+    if (!elf) throw new Error(`${board}: the timing model needs the firmware image (its symbols mark the RUN windows)`);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { buildM4TimingPlugin } = require(path.join(REPO_ROOT, 'tools', 'm4-timing', 'build.js')) as { buildM4TimingPlugin(): string };
+    // The window: from the first hal_counter() after hal_trigger(1) to the next hal_counter() (th_run.c).
+    args.push('-plugin', `${buildM4TimingPlugin()},elf=${elf},arm=hal_trigger,mark=hal_counter,out=${path.resolve(opts.timingModel)}`);
+  }
 
   installExitHook();
   // Own process group: a Ctrl-C in the terminal reaches this process only, which finishes the
