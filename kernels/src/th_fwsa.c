@@ -4,7 +4,7 @@
 void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
                   int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1) {
   uint8_t *Ah = A + (size_t)h * S * S;
-  int32_t s, i;
+  int32_t s;
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
   /* ARM DSP: the contraction widens its right operand (I) once per call, and there is no cache
    * to keep rows in: all rows in one call (same values, so the same bytes), as qk_softmax. */
@@ -20,7 +20,7 @@ void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A
     uint8_t *row = Ah + (size_t)s * S;
     th_mm_i8(istar + (size_t)s * E, (size_t)E, I, (size_t)E, n, S, E, NULL, rq1, (int8_t *)row,
              S, 1);
-    for (i = 0; i < n; i++) th_isoftmax_row((const int8_t *)(row + (size_t)i * S), row + (size_t)i * S, S);
+    th_isoftmax_rows((const int8_t *)row, row, S, n, (size_t)S);
   }
 }
 

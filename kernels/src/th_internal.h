@@ -128,6 +128,8 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
 
 /* In place allowed (x and out may be the same bytes: x is int8 scores, out uint8). */
 void th_isoftmax_row(const int8_t *x, uint8_t *out, int32_t n);
+/* th_isoftmax_row over rows rows of n, row i at x + i*rs / out + i*rs (the ISA paths share set-up). */
+void th_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, size_t rs);
 
 /* ---- stage helpers shared by the attention kernels -------------------- */
 

@@ -14,7 +14,7 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
   const int8_t *I = (const int8_t *)in[0] + (size_t)s0 * E;
   const int8_t *Wq = (const int8_t *)in[1];
   const int16_t *Bq = (const int16_t *)in[2];
-  int32_t h, i;
+  int32_t h;
   for (h = 0; h < H; h++) {
     /* Qt = the tile's rows of Q_h (same contraction as linear_qk). */
     th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
@@ -22,8 +22,7 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
     /* Scores as int8 into the uint8 rows, then the softmax in place (as qk_softmax). */
     th_mm_i8(Qt, (size_t)P, K + (size_t)h * S * P, (size_t)P, n, S, P, NULL, p->rq[3],
              (int8_t *)At, S, 1);
-    for (i = 0; i < n; i++)
-      th_isoftmax_row((const int8_t *)(At + (size_t)i * S), At + (size_t)i * S, S);
+    th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
     /* Mt[:, h*P..] = At . V_h^T (as av, rows relative to the tile). */
     th_av_rows(At, (size_t)S, V, Mt, S, P, H, h, p->rq[4], 0, n);
   }

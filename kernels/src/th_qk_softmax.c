@@ -7,7 +7,7 @@
 void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_rs, int32_t S,
                         int32_t P, int32_t h, th_rq rq, int32_t s0, int32_t s1) {
   const int8_t *Kh = K + (size_t)h * S * P;
-  int32_t s, i;
+  int32_t s;
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
   /* ARM DSP: no cache to keep rows in, and the contraction widens K_h once per call:
    * all rows in one call (same values, so the same bytes). */
@@ -20,7 +20,7 @@ void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_r
     uint8_t *row = A + (size_t)(s - s0) * a_rs;
     th_mm_i8(Q + ((size_t)h * S + s) * P, (size_t)P, Kh, (size_t)P, n, S, P, NULL, rq,
              (int8_t *)row, (ptrdiff_t)a_rs, 1);
-    for (i = 0; i < n; i++) th_isoftmax_row((const int8_t *)(row + i * a_rs), row + i * a_rs, S);
+    th_isoftmax_rows((const int8_t *)row, row, S, n, a_rs);
   }
 }
 

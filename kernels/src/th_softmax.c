@@ -14,20 +14,24 @@ TH_INLINE int32_t th_d_index(int32_t m, int32_t x) {
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
-/* ==== ARMv7E-M DSP row (same bytes as the portable row below, its spec) ====
+/* ==== ARMv7E-M DSP rows (same bytes as the portable row below, its spec) ====
  * Four scores per word: the max by SSUB8 + SEL, then d = max - x for four at once by USUB8
- * (0 <= d <= 255 fits a byte, so the byte-wise difference is d exactly). The sum reads y(d)
- * from a table over the whole byte (0 for d >= 31); the output reads the row's 32-entry table
- * (31 divisions per row) at min(d, 31) = d - UQSUB8(d, 31), two instructions per four. */
+ * (0 <= d <= 255 fits a byte, so the byte-wise difference is d exactly). Both tables are indexed
+ * by the whole byte d and are 0 for d >= 31, so no clamp is needed: y(d) (const) for the sum, and
+ * the rows' output table, whose 225 zero entries are written once per call and whose 31 others
+ * (one division each, unrolled) once per row. */
 #include <arm_acle.h>
 #include <string.h>
 #define TH_BYTES_MAX_SIGNED(x4, m4) (__ssub8((x4), (m4)), __sel((x4), (m4))) /* per byte max(x, m) */
 #define TH_BYTES_SUB(a4, b4) __usub8((a4), (b4))                               /* per byte a - b mod 256 */
-#define TH_BYTES_MIN31(d4) __usub8((d4), __uqsub8((d4), 0x1F1F1F1Fu))       /* per byte min(d, 31) */
 #define TH_BYTE(w, i) (((w) >> (8 * (i))) & 0xFFu)
 
 static const uint8_t th_y256[256] = {73, 60, 49, 40, 33, 36, 30, 24, 20, 16, 18, 15, 12, 10, 8, 9,
                                      7,  6,  5,  4,  4,  3,  3,  2,  2,  2,  1,  1,  1,  1,  1}; /* rest 0 */
+/* 255 * y(d), d < 31 */
+static const uint16_t th_y255[TH_Y_LEN - 1] = {
+    18615, 15300, 12495, 10200, 8415, 9180, 7650, 6120, 5100, 4080, 4590, 3825, 3060, 2550, 2040, 2295,
+    1785,  1530,  1275,  1020,  1020, 765,  765,  510,  510,  510,  255,  255,  255,  255,  255};
 
 TH_INLINE uint32_t th_ld4(const void *p) {
   uint32_t w;
@@ -36,10 +40,13 @@ TH_INLINE uint32_t th_ld4(const void *p) {
 }
 TH_INLINE void th_st4(void *p, uint32_t w) { memcpy(p, &w, 4); }
 
-static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n) {
-  uint8_t lut[TH_Y_LEN];
+/* One row, n > 32; lut: 256 bytes whose entries 31..255 are 0. */
+static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n, uint8_t *lut) {
+  const uint8_t *y = th_y256;
   uint32_t m4 = 0x80808080u, sum = 0, w, d4;
   int32_t j, m, n4 = n & ~3;
+  /* keep the tables in base registers (GCC otherwise re-derives their addresses per byte) */
+  __asm__("" : "+r"(lut), "+r"(y));
   /* max: four lanes, then across them and the tail */
   for (j = 0; j < n4; j += 4) m4 = TH_BYTES_MAX_SIGNED(th_ld4(x + j), m4);
   m = (int8_t)TH_BYTE(m4, 0);
@@ -49,34 +56,44 @@ static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n) {
   /* sum of y(d) */
   for (j = 0; j < n4; j += 4) {
     d4 = TH_BYTES_SUB(m4, th_ld4(x + j));
-    sum += th_y256[TH_BYTE(d4, 0)] + th_y256[TH_BYTE(d4, 1)] + th_y256[TH_BYTE(d4, 2)] +
-           th_y256[TH_BYTE(d4, 3)];
+    sum += y[TH_BYTE(d4, 0)] + y[TH_BYTE(d4, 1)] + y[TH_BYTE(d4, 2)] + y[d4 >> 24];
   }
-  for (j = n4; j < n; j++) sum += th_y256[(uint32_t)(m - x[j])];
-  /* the row's table: y(d)*255/sum <= 255 as sum >= y(0) >= y(d) */
-  for (j = 0; j < TH_Y_LEN - 1; j++) lut[j] = (uint8_t)(th_y_of_d[j] * 255u / sum);
-  lut[TH_Y_LEN - 1] = 0;
+  for (j = n4; j < n; j++) sum += y[(uint32_t)(m - x[j])];
+  /* the row's table: 255*y(d)/sum <= 255 as sum >= y(0) >= y(d) */
+#define TH_LUT1(d) lut[d] = (uint8_t)(th_y255[d] / sum)
+#define TH_LUT4(d) TH_LUT1(d), TH_LUT1(d + 1), TH_LUT1(d + 2), TH_LUT1(d + 3)
+  TH_LUT4(0), TH_LUT4(4), TH_LUT4(8), TH_LUT4(12), TH_LUT4(16), TH_LUT4(20), TH_LUT4(24);
+  TH_LUT1(28), TH_LUT1(29), TH_LUT1(30);
+#undef TH_LUT4
+#undef TH_LUT1
   for (j = 0; j < n4; j += 4) {
-    d4 = TH_BYTES_MIN31(TH_BYTES_SUB(m4, th_ld4(x + j)));
+    d4 = TH_BYTES_SUB(m4, th_ld4(x + j));
     w = lut[TH_BYTE(d4, 0)] | (uint32_t)lut[TH_BYTE(d4, 1)] << 8 | (uint32_t)lut[TH_BYTE(d4, 2)] << 16 |
-        (uint32_t)lut[TH_BYTE(d4, 3)] << 24;
+        (uint32_t)lut[d4 >> 24] << 24;
     th_st4(out + j, w); /* x and out may alias: this word of x was read above */
   }
-  for (j = n4; j < n; j++) out[j] = lut[th_d_index(m, x[j])];
+  for (j = n4; j < n; j++) out[j] = lut[(uint32_t)(m - x[j])];
 }
 #define TH_SOFTMAX_DSP 1
 #endif
+
+void th_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, size_t rs) {
+  int32_t i;
+#if defined(TH_SOFTMAX_DSP)
+  if (n > TH_Y_LEN) { /* the table pays for itself on longer rows */
+    uint8_t lut[256];
+    memset(lut, 0, sizeof lut);
+    for (i = 0; i < rows; i++) th_isoftmax_row_dsp(x + i * rs, out + i * rs, n, lut);
+    return;
+  }
+#endif
+  for (i = 0; i < rows; i++) th_isoftmax_row(x + i * rs, out + i * rs, n);
+}
 
 /* ==== portable row: the spec ============================================ */
 void th_isoftmax_row(const int8_t *x, uint8_t *out, int32_t n) {
   int32_t j, m = x[0];
   uint32_t sum = 0; /* <= 73 * 65535 */
-#if defined(TH_SOFTMAX_DSP)
-  if (n > TH_Y_LEN) { /* the table pays for itself on longer rows */
-    th_isoftmax_row_dsp(x, out, n);
-    return;
-  }
-#endif
   for (j = 1; j < n; j++) m = x[j] > m ? x[j] : m;
   for (j = 0; j < n; j++) sum += th_y_of_d[th_d_index(m, x[j])];
   if (n > TH_Y_LEN) {
@@ -96,7 +113,6 @@ void th_softmax(const th_params *p, const void *const in[], void *out, const th_
   uint8_t *Y = (uint8_t *)out;
   const int32_t E = p->shape.E;
   th_range r = th_partition(p->shape.S, ctx);
-  int32_t s;
-  for (s = r.start; s < r.stop; s++)
-    th_isoftmax_row(X + (size_t)s * E, Y + (size_t)s * E, E);
+  if (r.stop > r.start)
+    th_isoftmax_rows(X + (size_t)r.start * E, Y + (size_t)r.start * E, E, r.stop - r.start, (size_t)E);
 }
