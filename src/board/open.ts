@@ -2,6 +2,7 @@
 
 import { openTransport } from '../transport';
 import { SwitchTransport } from '../transport/switch';
+import { ReopeningTransport, type ReopenOptions } from '../transport/reopen';
 import type { Transport } from '../transport/types';
 import { HostSimOptions, startHostSim } from './hostsim';
 import { RemoteBoard, RemoteBoardOptions } from './remote';
@@ -16,6 +17,8 @@ export interface OpenBoardOptions extends Omit<RemoteBoardOptions, 'onClose' | '
   hostSim?: HostSimOptions;
   /** QEMU boards started here: options passed to startQemuBoard. */
   qemu?: Record<string, unknown>;
+  /** A board on `port`: how its link is reopened after it closes (default: for up to 30 s). */
+  reopen?: ReopenOptions;
 }
 
 const QEMU_BOARDS = ['qemu-m4', 'qemu-m7', 'qemu-rv32'];
@@ -41,7 +44,8 @@ export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
   if (!board) throw new Error('openBoard: board name is required (host-sim, qemu-m4, …)');
   const remoteOpts: RemoteBoardOptions = { ...opts, name: board };
   if (port) {
-    const t = await openTransport(port, { baudRate: opts.baudRate });
+    // A link that closes (cable, ser2net hop, a pty hung up) is reopened on the same path or URL.
+    const t = await ReopeningTransport.open(port, () => openTransport(port, { baudRate: opts.baudRate }), opts.reopen);
     return RemoteBoard.connect(t, remoteOpts);
   }
   let start: () => Promise<Started>;
@@ -86,8 +90,8 @@ export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
     proc = await start();
     await attach(proc);
     b.started = { port: proc.port, pid: proc.pid };
-    // A request lost with the old process need not wait for its (possibly 30 s) timeout.
-    b.client.nudge();
+    // attach() told the client the link was reopened: the request lost with the old process fails
+    // at once (no 30 s RUN timeout) and the run starts over with HELLO.
   };
   return b;
 }

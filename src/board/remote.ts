@@ -3,7 +3,7 @@
 import { crc32 } from '../protocol/crc32';
 import { ProtocolClient, ClientOptions } from '../protocol/client';
 import { CounterKindCode, ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
-import { BoardError, BoardResetError, LinkTimeoutError, ProtocolError, VerifyError } from '../protocol/errors';
+import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, VerifyError } from '../protocol/errors';
 import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
 import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
@@ -14,8 +14,10 @@ export interface RemoteBoardOptions extends ClientOptions {
   name?: string;
   /** Kernel sizes and scratch (default: src/native.ts). */
   catalog?: KernelCatalog;
-  /** Whole-run attempts when the board resets or the link fails mid-run (default 3). */
+  /** Whole-run attempts when the board resets or a request gets no answer mid-run (default 3); a reopened link does not count. */
   runAttempts?: number;
+  /** Give up retrying a run after this long, ms, even on reopened links (default 120000). */
+  runBudgetMs?: number;
   /** Called by close() after the link is closed (e.g. stops a host-sim it started). */
   onClose?: () => Promise<void>;
 }
@@ -48,6 +50,7 @@ export function boardInfoFromHello(h: HelloInfo, name?: string): BoardInfo {
 function retriable(e: unknown): boolean {
   return (
     e instanceof BoardResetError ||
+    e instanceof LinkReopenedError ||
     e instanceof LinkTimeoutError ||
     e instanceof VerifyError ||
     e instanceof ProtocolError ||
@@ -70,6 +73,9 @@ export class RemoteBoard implements Board {
   ) {
     this.info = boardInfoFromHello(hello, opts.name);
     client.on('reset', () => {
+      this.needHello = true;
+    });
+    client.on('reopen', () => {
       this.needHello = true;
     });
   }
@@ -159,8 +165,11 @@ export class RemoteBoard implements Board {
       scratchBytes: layout.scratchBytes,
     };
     const attempts = this.opts.runAttempts ?? 3;
+    const retriesBefore = this.runRetries;
+    const until = Date.now() + (this.opts.runBudgetMs ?? 120000);
     let last: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1 && Date.now() > until) break;
       try {
         if (this.needHello) await this.rehello();
         const epoch = this.client.resetCount;
@@ -203,11 +212,17 @@ export class RemoteBoard implements Board {
         if (!retriable(e)) throw e;
         // Frames that do not get through whole: try shorter ones.
         if (e instanceof LinkTimeoutError) this.client.shrinkChunks();
+        // A reopened link (board restarted, cable re-plugged) costs no attempt: the time budget bounds it.
+        if (e instanceof LinkReopenedError) attempt--;
         this.needHello = true;
         this.runRetries++;
       }
     }
-    throw new Error(`${req.kernel} ${shapeText(req.shape)} on ${this.info.name} failed after ${attempts} attempts: ${(last as Error).message}`);
+    const tries = this.runRetries - retriesBefore;
+    const err = new Error(`${req.kernel} ${shapeText(req.shape)} on ${this.info.name} failed after ${tries} attempts: ${(last as Error).message}`);
+    // The pool tells a dead link from a failed point by the cause.
+    (err as Error & { cause?: unknown }).cause = last;
+    throw err;
   }
 
   /** The last RUN reply (counters), as the board keeps it. */

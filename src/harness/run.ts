@@ -31,8 +31,11 @@ const INTERRUPTED = 'interrupted';
 
 /** Errors that mean the board is gone (link closed, no answer after retries), not that the point failed. */
 export function isLinkFailure(e: unknown): boolean {
-  const name = (e as Error | undefined)?.name;
-  return name === 'LinkTimeoutError' || name === 'LinkClosedError';
+  for (let x = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const name = (x as Error).name;
+    if (name === 'LinkTimeoutError' || name === 'LinkClosedError') return true;
+  }
+  return false;
 }
 
 function resumeKey(board: string, p: TestPoint): string {

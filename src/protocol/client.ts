@@ -5,7 +5,8 @@ import type { Transport } from '../transport/types';
 import { CobsDecoder } from './cobs';
 import { crc32 } from './crc32';
 import { DEFAULT_MAX_FRAME, ErrorCode, MIN_MAX_FRAME, FRAME_OVERHEAD, MAX_SEQ, MsgType, WRITE_HDR_BYTES, REPLY_BIT, msgTypeName } from './constants';
-import { BoardError, BoardResetError, LinkClosedError, LinkTimeoutError, ProtocolError, VerifyError } from './errors';
+import { BoardError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, VerifyError } from './errors';
+import { ChunkSizer, RttEstimator } from './linefit';
 import {
   Frame,
   HelloInfo,
@@ -26,18 +27,24 @@ import {
 } from './frame';
 
 export interface ClientOptions {
-  /** Per-try reply timeout, ms (default 1000). */
+  /** Longest wait for one reply, ms (default 1000); once round trips are measured the wait adapts below it. */
   timeoutMs?: number;
-  /** Per-try reply timeout of RUN, ms (default 30000). */
+  /** Longest wait for one RUN reply, ms (default 30000). */
   runTimeoutMs?: number;
-  /** Resends of the same frame after the first try (default 5). */
+  /** Shortest adaptive wait for a reply, ms (default 20). */
+  minTimeoutMs?: number;
+  /** How long one request keeps being resent without a valid reply, ms (default 20000; RUN: plus runTimeoutMs). */
+  budgetMs?: number;
+  /** Also stop after this many resends (default: no count, the time budget decides). */
   retries?: number;
-  /** First back-off before a resend, ms; doubles each resend (default 10). */
+  /** Pause before resending after a corrupted reply, ms; doubles up to 8x while corruption repeats (default 2). */
   backoffMs?: number;
   /** Largest frame the host offers in HELLO (default 4096). */
   hostMaxFrame?: number;
-  /** Largest WRITE/READ data per frame, below what the frame allows (lossy links: shorter frames survive). */
+  /** Largest WRITE/READ data per frame, below what the frame allows (the limit adapts below it). */
   maxChunk?: number;
+  /** Smallest WRITE/READ data per frame the adaptation goes down to (default 16). */
+  minChunk?: number;
 }
 
 export interface ClientStats {
@@ -49,6 +56,11 @@ export interface ClientStats {
   /** Valid frames ignored: wrong seq (late duplicates) or unsolicited. */
   ignored: number;
   boots: number;
+  /** Times the transport was reopened under the client. */
+  reopens: number;
+  /** Wire bytes written and received. */
+  bytesOut: number;
+  bytesIn: number;
 }
 
 type Event = { kind: 'reply'; frame: Frame } | { kind: 'corrupt' } | { kind: 'timeout' };
@@ -61,17 +73,27 @@ interface Pending {
   fail: Error | null;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Internal: a WRITE/READ frame is much longer than the line carries now; the caller re-chunks. */
+class Oversized extends Error {}
+
+interface ExchangeOptions {
+  /** Data bytes of a WRITE/READ frame: its outcome adapts the chunk size, and it may be abandoned to be split. */
+  chunk?: number;
+  /** Reply payload bytes expected (READ), for the adaptive timeout. */
+  replyBytes?: number;
+}
 
 export class ProtocolClient extends EventEmitter {
   /** Negotiated max frame (decoded bytes); 256 until HELLO. */
   maxFrame = DEFAULT_MAX_FRAME;
   /** Bumped on every BOOT frame: arena contents from before are gone. */
   resetCount = 0;
-  readonly stats: ClientStats = { requests: 0, resends: 0, timeouts: 0, corrupt: 0, ignored: 0, boots: 0 };
+  readonly stats: ClientStats = { requests: 0, resends: 0, timeouts: 0, corrupt: 0, ignored: 0, boots: 0, reopens: 0, bytesOut: 0, bytesIn: 0 };
   readonly opts: Required<ClientOptions>;
-  /** Data bytes per WRITE/READ frame at most (on top of the frame limit); see shrinkChunks(). */
-  chunkLimit: number;
+  /** Data bytes per WRITE/READ frame, adapted to the line (linefit.ts). */
+  readonly chunks: ChunkSizer;
+  /** Reply-time estimate behind the adaptive timeout. */
+  readonly rtt: RttEstimator;
   private seq = 0;
   private pending: Pending | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -86,24 +108,38 @@ export class ProtocolClient extends EventEmitter {
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 1000,
       runTimeoutMs: opts.runTimeoutMs ?? 30000,
-      retries: opts.retries ?? 5,
-      backoffMs: opts.backoffMs ?? 10,
+      minTimeoutMs: opts.minTimeoutMs ?? 20,
+      budgetMs: opts.budgetMs ?? 20000,
+      retries: opts.retries ?? Infinity,
+      backoffMs: opts.backoffMs ?? 2,
       hostMaxFrame: opts.hostMaxFrame ?? 4096,
       maxChunk: opts.maxChunk ?? Infinity,
+      minChunk: opts.minChunk ?? 16,
     };
     if (!(this.opts.hostMaxFrame >= MIN_MAX_FRAME)) {
       throw new RangeError(`hostMaxFrame ${this.opts.hostMaxFrame} is below the protocol minimum ${MIN_MAX_FRAME}`);
     }
     if (!(this.opts.maxChunk >= 1)) throw new RangeError(`maxChunk ${this.opts.maxChunk} must be at least 1`);
-    this.chunkLimit = this.opts.maxChunk;
+    if (!(this.opts.minChunk >= 1)) throw new RangeError(`minChunk ${this.opts.minChunk} must be at least 1`);
+    this.chunks = new ChunkSizer(Math.min(this.opts.minChunk, this.opts.maxChunk), this.opts.maxChunk);
+    this.rtt = new RttEstimator(Math.min(this.opts.minTimeoutMs, this.opts.timeoutMs), this.opts.timeoutMs);
     // Accept anything up to what we offer; the board never sends more than the negotiated size.
     this.decoder = new CobsDecoder(
       Math.max(this.opts.hostMaxFrame, DEFAULT_MAX_FRAME),
       (f) => this.onBlock(f),
       () => this.corrupt(),
     );
-    transport.onData((chunk) => this.decoder.push(chunk));
+    transport.onData((chunk) => {
+      this.stats.bytesIn += chunk.length;
+      this.decoder.push(chunk);
+    });
     transport.onClose((err) => this.onClosed(err));
+    transport.onReopen?.(() => this.onReopened());
+  }
+
+  /** Data bytes per WRITE/READ frame now (kept for callers of the old fixed limit). */
+  get chunkLimit(): number {
+    return this.chunks.limit;
   }
 
   get description(): string {
@@ -159,6 +195,18 @@ export class ProtocolClient extends EventEmitter {
     this.emit('reset', info);
   }
 
+  /** The transport reconnected: whoever answers now may be a new board (arena gone, max_frame 256). */
+  private onReopened(): void {
+    this.stats.reopens++;
+    this.maxFrame = DEFAULT_MAX_FRAME;
+    const pend = this.pending;
+    if (pend && !pend.fail) {
+      pend.fail = new LinkReopenedError(msgTypeName(pend.type), this.description);
+      pend.notify?.();
+    }
+    this.emit('reopen');
+  }
+
   private onClosed(err?: Error): void {
     if (this.closedErr) return;
     this.closedErr = new LinkClosedError(this.description, err);
@@ -203,13 +251,28 @@ export class ProtocolClient extends EventEmitter {
 
   /** Sends one request and returns its reply frame (never an ERROR: those throw BoardError). */
   request(type: number, payload: Uint8Array = new Uint8Array(0), timeoutMs?: number): Promise<Frame> {
-    const run = () => this.exchange(type, payload, timeoutMs ?? (type === MsgType.RUN ? this.opts.runTimeoutMs : this.opts.timeoutMs));
+    return this.queue(type, payload, timeoutMs, {});
+  }
+
+  private queue(type: number, payload: Uint8Array, timeoutMs: number | undefined, x: ExchangeOptions): Promise<Frame> {
+    const run = () => this.exchange(type, payload, timeoutMs ?? (type === MsgType.RUN ? this.opts.runTimeoutMs : this.opts.timeoutMs), x);
     const r = this.chain.then(run, run);
     this.chain = r.catch(() => undefined);
     return r;
   }
 
-  private async exchange(type: number, payload: Uint8Array, timeoutMs: number): Promise<Frame> {
+  private async send(data: Uint8Array): Promise<void> {
+    this.stats.bytesOut += data.length;
+    await this.transport.write(data);
+  }
+
+  /**
+   * One request until a valid reply: resent (same seq, after a 0x00 flush) at once after a corrupted
+   * reply or a BAD_CRC error, after an adaptive timeout (doubling while replies stay away) when
+   * nothing comes; given up when `budgetMs` passes without a valid reply. The board answers a
+   * resent request from its reply cache, so a resend never runs anything twice.
+   */
+  private async exchange(type: number, payload: Uint8Array, maxWait: number, x: ExchangeOptions): Promise<Frame> {
     if (this.closedErr) throw this.closedErr;
     const name = msgTypeName(type);
     const size = buildFrame(type, 0, payload).length;
@@ -221,46 +284,84 @@ export class ProtocolClient extends EventEmitter {
     const p: Pending = { seq, type, events: [], notify: null, fail: null };
     this.pending = p;
     this.stats.requests++;
+    const started = Date.now();
+    const budget = this.opts.budgetMs + (type === MsgType.RUN ? maxWait : 0);
+    const expect = wire.length + 2 * FRAME_OVERHEAD + 12 + (x.replyBytes ?? 16);
+    let wait = Math.min(maxWait, this.rtt.timeout(expect));
+    let tries = 0;
+    let corruptRun = 0;
+    let tooLarge = 0;
+    const failed = () => {
+      if (x.chunk !== undefined) this.chunks.failed(x.chunk);
+    };
     try {
-      let lastError: BoardError | null = null;
-      for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
-        if (attempt > 0) {
-          // Back off (a late reply still counts), then flush the board's decoder and resend.
-          const waitUntil = Date.now() + this.opts.backoffMs * 2 ** (attempt - 1);
-          for (let left = waitUntil - Date.now(); left > 0; left = waitUntil - Date.now()) {
-            const e = await this.next(p, left);
-            if (e.kind === 'reply') {
-              const got = this.accept(p, e.frame);
-              if (got) return got;
+      for (;;) {
+        if (tries > 0) {
+          if (corruptRun > 0) {
+            // A short pause: a valid reply behind the garbage still counts.
+            const until = Date.now() + Math.min(wait, this.opts.backoffMs * 2 ** Math.min(corruptRun - 1, 3));
+            for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
+              const e = await this.next(p, left);
+              if (e.kind === 'reply') {
+                const got = this.accept(p, e.frame, size, () => ++tooLarge);
+                if (got) return got;
+              }
+              if (e.kind === 'timeout') break;
             }
-            if (e.kind === 'timeout') break;
+            p.events = p.events.filter((e) => e.kind === 'reply');
           }
-          p.events = p.events.filter((e) => e.kind === 'reply');
+          if (x.chunk !== undefined && this.chunks.oversized(x.chunk)) throw new Oversized();
+          const spent = Date.now() - started;
+          if (tries > this.opts.retries || spent >= budget) {
+            throw new LinkTimeoutError(name, tries, this.description, Number.isFinite(this.opts.retries) ? undefined : spent);
+          }
           this.stats.resends++;
-          await this.transport.write(Uint8Array.of(0));
+          await this.send(Uint8Array.of(0));
         }
-        this.emit('send', type, seq, attempt);
-        await this.transport.write(wire);
-        const e = await this.next(p, timeoutMs);
-        if (e.kind === 'timeout') this.stats.timeouts++;
-        if (e.kind !== 'reply') continue;
-        const got = this.accept(p, e.frame);
-        if (got) return got;
-        lastError = parseError(e.frame.payload);
+        tries++;
+        const sentAt = Date.now();
+        this.emit('send', type, seq, tries - 1);
+        await this.send(wire);
+        const e = await this.next(p, Math.max(1, Math.min(wait, budget - (sentAt - started))));
+        if (e.kind === 'timeout') {
+          this.stats.timeouts++;
+          corruptRun = 0;
+          wait = Math.min(maxWait, wait * 2);
+          failed();
+          continue;
+        }
+        if (e.kind === 'corrupt') {
+          corruptRun++;
+          failed();
+          continue;
+        }
+        const got = this.accept(p, e.frame, size, () => ++tooLarge);
+        if (got) {
+          if (tries === 1) {
+            // Karn: only a first try's reply times the line; RUN replies time the kernel, not the line.
+            if (type !== MsgType.RUN) this.rtt.sample(Date.now() - sentAt, wire.length + got.payload.length + FRAME_OVERHEAD + 2);
+            if (x.chunk !== undefined) this.chunks.passed(x.chunk);
+          }
+          return got;
+        }
+        corruptRun++;
+        failed();
       }
-      if (lastError) throw lastError;
-      throw new LinkTimeoutError(name, this.opts.retries + 1, this.description);
     } finally {
       if (this.pending === p) this.pending = null;
     }
   }
 
-  /** The reply to p; null for TOO_LARGE (merged frames after a lost delimiter: resend); else throws. */
-  private accept(p: Pending, f: Frame): Frame | null {
+  /**
+   * The reply to p; null for TOO_LARGE of merged frames (a lost delimiter: resend); else throws.
+   * TOO_LARGE naming our own frame's length, three times, means the board's max_frame shrank
+   * (it restarted and its BOOT was lost): thrown, so the caller says HELLO again.
+   */
+  private accept(p: Pending, f: Frame, size: number, countTooLarge: () => number): Frame | null {
     if (f.type === (p.type | REPLY_BIT)) return f;
     if (f.type === MsgType.ERROR) {
       const err = parseError(f.payload);
-      if (err.code === ErrorCode.TOO_LARGE) return null;
+      if (err.code === ErrorCode.TOO_LARGE && (err.detail !== size || countTooLarge() < 3)) return null;
       throw err;
     }
     throw new ProtocolError(`reply to ${msgTypeName(p.type)} seq ${p.seq} has type ${msgTypeName(f.type)}`);
@@ -285,16 +386,28 @@ export class ProtocolClient extends EventEmitter {
     }
   }
 
-  /** Writes bytes at offset in frames of the negotiated size, then checks the CRC of the whole region. */
+  /** Data bytes one WRITE (hdr = 4) or READ (hdr = 0) frame carries now: the frame limit, and what the line carries. */
+  private chunkFor(hdr: number): number {
+    return Math.max(1, Math.min(this.maxFrame - FRAME_OVERHEAD - hdr, Math.floor(this.chunks.limit)));
+  }
+
+  /** Writes bytes at offset in frames that fit the negotiated size and the line, then checks the CRC of the whole region. */
   async write(offset: number, data: Uint8Array, verify = true): Promise<void> {
-    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD - WRITE_HDR_BYTES, this.chunkLimit);
-    for (let at = 0; at < data.length; at += chunk) {
-      const part = data.subarray(at, Math.min(at + chunk, data.length));
-      const f = await this.request(MsgType.WRITE, writeRequest(offset + at, part));
+    for (let at = 0; at < data.length; ) {
+      const n = Math.min(this.chunkFor(WRITE_HDR_BYTES), data.length - at);
+      const part = data.subarray(at, at + n);
+      let f: Frame;
+      try {
+        f = await this.queue(MsgType.WRITE, writeRequest(offset + at, part), undefined, { chunk: n });
+      } catch (e) {
+        if (e instanceof Oversized) continue; // the same bytes again, in shorter frames (WRITE is idempotent)
+        throw e;
+      }
       const r = parseWriteReply(f.payload);
       if (r.offset !== offset + at || r.length !== part.length) {
         throw new ProtocolError(`WRITE reply says ${r.length} bytes at ${r.offset}, sent ${part.length} at ${offset + at}`);
       }
+      at += n;
     }
     if (verify) {
       const want = crc32(data);
@@ -307,29 +420,32 @@ export class ProtocolClient extends EventEmitter {
     }
   }
 
-  /** Reads len bytes at offset in frames of the negotiated size (each frame CRC-checked). */
+  /** Reads len bytes at offset in replies that fit the negotiated size and the line (each frame CRC-checked). */
   async read(offset: number, len: number): Promise<Uint8Array> {
     const out = new Uint8Array(len);
-    const chunk = Math.min(this.maxFrame - FRAME_OVERHEAD, this.chunkLimit);
-    for (let at = 0; at < len; at += chunk) {
-      const n = Math.min(chunk, len - at);
-      const f = await this.request(MsgType.READ, regionRequest(offset + at, n));
+    for (let at = 0; at < len; ) {
+      const n = Math.min(this.chunkFor(0), len - at);
+      let f: Frame;
+      try {
+        f = await this.queue(MsgType.READ, regionRequest(offset + at, n), undefined, { chunk: n, replyBytes: n });
+      } catch (e) {
+        if (e instanceof Oversized) continue;
+        throw e;
+      }
       if (f.payload.length !== n) {
         throw new ProtocolError(`READ of ${n} bytes at ${offset + at} returned ${f.payload.length}`);
       }
       out.set(f.payload, at);
+      at += n;
     }
     return out;
   }
 
-  /**
-   * Halves the data per WRITE/READ frame (not below `min`): on a noisy link a long frame
-   * rarely arrives intact, so after a failed transfer shorter frames get through. Returns the new limit.
-   */
-  shrinkChunks(min = 64): number {
-    const now = Math.min(this.chunkLimit, this.maxFrame - FRAME_OVERHEAD);
-    this.chunkLimit = Math.max(min, Math.floor(now / 2));
-    return this.chunkLimit;
+  /** Halves the data per WRITE/READ frame (not below `min`), e.g. after a transfer that failed outright. Returns the new limit. */
+  shrinkChunks(min = this.chunks.min): number {
+    const now = Math.min(this.chunks.limit, this.maxFrame - FRAME_OVERHEAD);
+    this.chunks.limit = Math.max(min, Math.floor(now / 2));
+    return this.chunks.limit;
   }
 
   async crc(offset: number, len: number): Promise<number> {

@@ -29,15 +29,27 @@ export class BoardResetError extends Error {
   }
 }
 
-/** No valid reply after every retry. */
+/** No valid reply after every retry (the retry budget, in time or tries, is spent). */
 export class LinkTimeoutError extends Error {
   constructor(
     readonly requestName: string,
     readonly tries: number,
     readonly where: string,
+    readonly ms?: number,
   ) {
-    super(`no valid reply to ${requestName} from ${where} after ${tries} tries`);
+    super(`no valid reply to ${requestName} from ${where} after ${tries} tries${ms !== undefined ? ` in ${(ms / 1000).toFixed(1)} s` : ''}`);
     this.name = 'LinkTimeoutError';
+  }
+}
+
+/** The link closed and was opened again while a request was outstanding: the far end may be a new board. */
+export class LinkReopenedError extends Error {
+  constructor(
+    readonly requestName: string,
+    readonly where: string,
+  ) {
+    super(`link to ${where} was reopened during ${requestName}; the board may have restarted`);
+    this.name = 'LinkReopenedError';
   }
 }
 

@@ -9,6 +9,8 @@ export { memoryPair, relay, MemoryTransport } from './memory';
 export { FaultInjector } from './faults';
 export type { FaultOptions, FaultStats } from './faults';
 export { SwitchTransport } from './switch';
+export { ReopeningTransport } from './reopen';
+export type { ReopenOptions } from './reopen';
 
 export async function openTransport(url: string, opts: TransportOptions = {}): Promise<Transport> {
   if (typeof url !== 'string' || url === '') throw new Error(`Cannot open ${JSON.stringify(url)}: empty port`);

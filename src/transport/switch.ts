@@ -5,12 +5,17 @@ import type { Transport } from './types';
 
 export class SwitchTransport extends BaseTransport {
   private current: Transport | null = null;
+  private attachedOnce = false;
+  private reopenListeners: Array<() => void> = [];
 
   constructor(readonly description: string) {
     super();
   }
 
-  /** Routes to t from now on; the previous link is closed. Bytes written while detached are lost (the protocol retries). */
+  /**
+   * Routes to t from now on; the previous link is closed. Bytes written while detached are lost (the protocol retries).
+   * Every attach after the first tells the onReopen listeners: the far end may be a new board.
+   */
   attach(t: Transport): void {
     const old = this.current;
     this.current = t;
@@ -21,6 +26,12 @@ export class SwitchTransport extends BaseTransport {
     t.onClose(() => {
       if (this.current === t) this.current = null;
     });
+    if (this.attachedOnce) for (const l of this.reopenListeners) l();
+    this.attachedOnce = true;
+  }
+
+  onReopen(listener: () => void): void {
+    this.reopenListeners.push(listener);
   }
 
   get attached(): Transport | null {

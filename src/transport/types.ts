@@ -9,6 +9,8 @@ export interface Transport {
   onData(listener: (chunk: Buffer) => void): void;
   /** Called once when the stream ends (err set when it failed). */
   onClose(listener: (err?: Error) => void): void;
+  /** Links that reconnect by themselves (reopen.ts, switch.ts): called after each reconnection. */
+  onReopen?(listener: () => void): void;
   close(): Promise<void>;
 }
 
