@@ -16,7 +16,7 @@ export interface RemoteBoardOptions extends ClientOptions {
   catalog?: KernelCatalog;
   /** Whole-run attempts when the board resets or a request gets no answer mid-run (default 3); a reopened link does not count. */
   runAttempts?: number;
-  /** Give up retrying a run after this long, ms, even on reopened links (default 120000). */
+  /** Give up retrying a run after this long, ms, even on reopened links (default 60000). */
   runBudgetMs?: number;
   /** Called by close() after the link is closed (e.g. stops a host-sim it started). */
   onClose?: () => Promise<void>;
@@ -166,7 +166,8 @@ export class RemoteBoard implements Board {
     };
     const attempts = this.opts.runAttempts ?? 3;
     const retriesBefore = this.runRetries;
-    const until = Date.now() + (this.opts.runBudgetMs ?? 120000);
+    let reopens = 0;
+    const until = Date.now() + (this.opts.runBudgetMs ?? 60000);
     let last: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1 && Date.now() > until) break;
@@ -212,8 +213,8 @@ export class RemoteBoard implements Board {
         if (!retriable(e)) throw e;
         // Frames that do not get through whole: try shorter ones.
         if (e instanceof LinkTimeoutError) this.client.shrinkChunks();
-        // A reopened link (board restarted, cable re-plugged) costs no attempt: the time budget bounds it.
-        if (e instanceof LinkReopenedError) attempt--;
+        // A reopened link (board restarted, cable re-plugged) costs no attempt, up to 5 of them; the time budget bounds it too.
+        if (e instanceof LinkReopenedError && reopens++ < 5) attempt--;
         this.needHello = true;
         this.runRetries++;
       }
