@@ -31,7 +31,7 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Longest wait for one RUN reply, ms (default 30000). */
   runTimeoutMs?: number;
-  /** Shortest adaptive wait for a reply, ms (default 20). */
+  /** Shortest adaptive wait for a reply, ms (default 50: event-loop stalls on a loaded host stay below it). */
   minTimeoutMs?: number;
   /** How long one request keeps being resent without a valid reply, ms (default 20000; RUN: plus runTimeoutMs). */
   budgetMs?: number;
@@ -108,7 +108,7 @@ export class ProtocolClient extends EventEmitter {
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 1000,
       runTimeoutMs: opts.runTimeoutMs ?? 30000,
-      minTimeoutMs: opts.minTimeoutMs ?? 20,
+      minTimeoutMs: opts.minTimeoutMs ?? 50,
       budgetMs: opts.budgetMs ?? 20000,
       retries: opts.retries ?? Infinity,
       backoffMs: opts.backoffMs ?? 2,
