@@ -159,6 +159,8 @@ function loadBoardsFile(file: string): BoardSpec[] {
 
 export function buildProgram(): Command {
   const program = new Command();
+  // Options after a subcommand are its own (`model FILE --board qemu-m4`), not the sweep's.
+  program.enablePositionalOptions();
   program
     .name('run-hil.js')
     .description('tinyhil: run int8 Tiny-Transformer kernels on a board, check them bit-exact against the golden model, count cycles')
@@ -192,6 +194,10 @@ export function buildProgram(): Command {
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await sim.stop();
     });
+
+  // Encoder blocks from model files (src/model/cli.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./model/cli') as typeof import('./model/cli')).addModelCommand(program, openNamedBoard);
 
   program
     .command('report')
