@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""check_dump.py - checks a `run-hil.js --dump-dir` point outside tinyhil.
+"""check_dump.py - checks a `run-hil.js --dump-dir` point, or a `run-hil.js model --dump-dir` block,
+outside tinyhil.
 
-An independent implementation of docs/kernels.md in plain Python (no NumPy needed):
-reads params.json and the input_*.npy files, recomputes the output, and compares it
+An independent implementation of docs/kernels.md in plain Python (no NumPy needed).
+A kernel point: reads params.json and the input_*.npy files, recomputes the output, and compares it
 byte for byte with golden.npy and output.npy.
+A block (a directory with model.json): loads the weights and inputs, recomputes every node in order
+from its own recomputed inputs, and compares each node's output with the dumped golden <tensor>.npy
+and the block outputs with the board's board_<tensor>.npy.
 
     python3 tools/check_dump.py DUMP_DIR/<test>_S.._E.._P.._H..  [more dirs]
+    python3 tools/check_dump.py DUMP_DIR/<model>
 Exit status 0 when every directory agrees.
 """
 import ast
@@ -135,7 +140,35 @@ def compute(kernel, sh, ins, r, consts):
     raise ValueError(f'unknown kernel {kernel}')
 
 
+def check_block(d):
+    with open(os.path.join(d, 'model.json')) as f:
+        doc = json.load(f)
+    files = {t['name']: t['file'] for t in doc['tensors']}
+    roles = {t['name']: t['role'] for t in doc['tensors']}
+    vals = {n: load_npy(os.path.join(d, files[n]))[0] for n in files if roles[n] != 'activation'}
+    ok = True
+    for node in doc['nodes']:
+        ins = [vals[x] for x in node['inputs']]
+        r = [(x['mul'], x['div']) for x in node['rq']]
+        out = compute(node['kernel'], node['shape'], ins, r, node['consts'])
+        vals[node['output']] = out
+        golden = load_npy(os.path.join(d, files[node['output']]))[0]
+        if golden != out:
+            i = next((j for j in range(min(len(golden), len(out))) if golden[j] != out[j]), -1)
+            print(f'{d}: node {node["name"]} ({node["kernel"]}): golden {files[node["output"]]} differs from the independent model (first flat index {i})')
+            ok = False
+    for name, f in doc.get('boardOutputs', {}).items():
+        if load_npy(os.path.join(d, f))[0] != vals[name]:
+            print(f'{d}: board output {f} differs from the independent model')
+            ok = False
+    if ok:
+        print(f'{d}: block {doc["model"]} agrees ({len(doc["nodes"])} nodes recomputed, {len(doc.get("boardOutputs", {}))} board outputs)')
+    return ok
+
+
 def check(d):
+    if os.path.exists(os.path.join(d, 'model.json')):
+        return check_block(d)
     with open(os.path.join(d, 'params.json')) as f:
         prm = json.load(f)
     ins = [load_npy(os.path.join(d, i['file']))[0] for i in prm['inputs']]

@@ -76,6 +76,8 @@ export interface RunModelOptions {
   attempts?: number;
   /** Golden engine: the addon for boards (fast), the TypeScript model for the host board (what it checks). */
   golden?: GoldenEngine;
+  /** Expected bytes of every tensor (weights, inputs, node outputs) instead of the golden run's. */
+  expected?: Map<string, Uint8Array>;
   /** Measure the block's energy: the block runs inside the source's window. */
   energy?: EnergySource;
 }
@@ -163,7 +165,7 @@ async function runBlock(board: Board, m: Model, opts: RunModelOptions): Promise<
   }
   if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`repeat = ${repeat}: must be an integer >= 1`);
   const engine = opts.golden ?? (board.info.name === 'host' ? 'ts' : 'addon');
-  const golden = runBlockGolden(m, opts.inputs ?? {}, engine);
+  const golden = opts.expected ?? runBlockGolden(m, opts.inputs ?? {}, engine);
   const plan = isRemote(board) ? planForBoard(m, board.info, cores, opts.arenaBytes) : planModel(m, scratchFn(m, cores));
   if (!isRemote(board) && opts.arenaBytes !== undefined) checkFits(m, plan, opts.arenaBytes, board.info.name);
   const base = {
