@@ -19,14 +19,15 @@ export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'examples', 'testConfig.ym
 /** An error the user caused (bad flag, bad file): message only, exit code 2. */
 export class UsageError extends Error {}
 
-export async function openNamedBoard(name: string, port?: string): Promise<Board> {
+/** `cores`: qemu-rv32 started here gets that many harts (-smp); other boards ignore it. */
+export async function openNamedBoard(name: string, port?: string, cores?: number): Promise<Board> {
   if (name === 'host') {
     if (port) throw new UsageError(`--port ${port}: the host board runs in-process and takes no port`);
     return new HostBoard();
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { openBoard } = require('./board/open') as typeof import('./board/open');
-  return openBoard({ board: name, port });
+  return openBoard({ board: name, port, ...(name === 'qemu-rv32' && !port && cores ? { qemu: { harts: cores } } : {}) });
 }
 
 interface RunOpts {
@@ -90,7 +91,7 @@ async function runCommand(opts: RunOpts): Promise<number> {
       }
       let board: Board;
       try {
-        board = await openNamedBoard(s.name, s.port);
+        board = await openNamedBoard(s.name, s.port, cfg.cores);
       } catch (err) {
         await energy?.close();
         throw err;
@@ -174,7 +175,7 @@ export function buildProgram(): Command {
     .option('--energy <source>', 'energy per point: model, lpm01a:PORT or ppk2:PORT')
     .option('--energy-repeat <n>', 'kernel runs inside each energy window (default 1 for the model, 100 for a power monitor)')
     .option('--dump-dir <dir>', 'write each point\'s inputs, output and golden as .npy plus params.json')
-    .option('--cores <n>', 'override the config\'s cores (1..8)')
+    .option('--cores <n>', 'override the config\'s cores (1..8); qemu-rv32 starts that many harts')
     .option('--seed <n>', 'override the config\'s seed')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: RunOpts) => {

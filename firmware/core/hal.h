@@ -45,5 +45,12 @@ void hal_trigger(int level);
 void hal_parallel(int32_t n_cores, void (*fn)(int32_t core_id, void *arg), void *arg,
                   uint64_t per_core_counter[]);
 void hal_barrier(void *arg);
+/* Cores a kernel may be split over, as found at start-up (qemu-rv32 counts the harts QEMU
+ * started). Default (th_hal_defaults.c): hal_board.n_cores. */
+int32_t hal_cores(void);
+/* After hal_parallel: each core's wait at barriers and the run's critical path, in counter units
+ * (firmware/boards/common/cluster/th_cluster.h defines them). Returns 1 when the board measures
+ * them, 0 when it does not (the default); the RUN reply carries them only then. */
+int hal_parallel_waits(uint64_t wait[], uint64_t *critical);
 
 #endif /* TH_HAL_H */

@@ -44,7 +44,7 @@ uint32_t th_fw_max_repeat(void) { return hal_board.max_repeat ? hal_board.max_re
 static void put_hello(void) {
   int32_t id, nk = 0;
   uint32_t kbytes = 0, room, smax;
-  int32_t cores = hal_board.n_cores < 1 ? 1 : hal_board.n_cores;
+  int32_t cores = hal_cores() < 1 ? 1 : hal_cores();
   if (cores > TH_MAX_CORES) cores = TH_MAX_CORES;
   for (id = 0; id < TH_K_COUNT && id < 256; id++) {
     const th_kernel_desc *d = th_kernel_get(id);

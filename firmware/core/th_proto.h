@@ -56,6 +56,9 @@
 #define TH_PROTO_RUN_FIXED_BYTES 88  /* RUN request before the input offsets */
 #define TH_PROTO_RUN_TAIL_BYTES 12   /* output offset, scratch offset, scratch bytes */
 #define TH_PROTO_RUN_REPLY_FIXED_BYTES 24 /* RUN reply before the per-core counters */
+/* RUN reply flags (u16 at offset 2). WAITS: per-core barrier waits (u64 each) and the critical
+ * path (u64) follow the per-core counters. */
+#define TH_PROTO_RUN_WAITS 0x0001
 #define TH_PROTO_ERROR_FIXED_BYTES 8 /* ERROR reply before the message */
 #define TH_PROTO_MAX_STRING 63       /* longest HELLO string the board sends */
 

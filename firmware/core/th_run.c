@@ -11,7 +11,8 @@
 #include "th_reply.h"
 #include "tinyhil.h"
 
-static uint8_t last_run[TH_PROTO_RUN_REPLY_FIXED_BYTES + 8 * TH_MAX_CORES];
+/* Fixed part, per-core counters, then (TH_PROTO_RUN_WAITS) per-core waits and the critical path. */
+static uint8_t last_run[TH_PROTO_RUN_REPLY_FIXED_BYTES + 16 * TH_MAX_CORES + 8];
 static uint32_t last_run_len;
 
 const uint8_t *th_run_last(uint32_t *len) {
@@ -62,6 +63,8 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   const th_kernel_desc *d;
   uint32_t n_in, i, k, dims[5], repeat, out_off, scr_off, scr_len, in_off[TH_MAX_INPUTS];
   uint64_t in_len[TH_MAX_INPUTS], out_len, need, t0, t1, sum[TH_MAX_CORES], pc[TH_MAX_CORES];
+  uint64_t wait_sum[TH_MAX_CORES], wait[TH_MAX_CORES], crit_sum = 0, crit = 0;
+  int waits = 1;
   size_t in_counts[TH_MAX_INPUTS], out_count;
   int32_t id, cores;
   th_status st = TH_OK;
@@ -94,7 +97,7 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
     th_num((uint32_t)d->n_inputs);
     return;
   }
-  cores = hal_board.n_cores > TH_MAX_CORES ? TH_MAX_CORES : hal_board.n_cores;
+  cores = hal_cores() > TH_MAX_CORES ? TH_MAX_CORES : hal_cores();
   if (p[1] < 1 || p[1] > cores) {
     th_fail(TH_PERR_BAD_CORES, TH_MSG_RUN, p[1]);
     run_prefix(d);
@@ -259,6 +262,7 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   job.scratch_bytes = scr_len;
 
   memset(sum, 0, sizeof sum);
+  memset(wait_sum, 0, sizeof wait_sum);
   hal_trigger(1);
   t0 = hal_counter();
   for (k = 0; k < repeat; k++) {
@@ -268,6 +272,11 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
       sum[i] += pc[i];
       if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
     }
+    /* Barrier waits and critical path, where the board measures them (th_cluster.h). */
+    if (waits && hal_parallel_waits(wait, &crit)) {
+      for (i = 0; i < (uint32_t)job.n_cores; i++) wait_sum[i] += wait[i];
+      crit_sum += crit;
+    } else waits = 0;
     /* Between repeats (not after the last, so repeat 1 measures nothing extra): ABORT? */
     if (k + 1 < repeat && th_abort_poll()) { done = k + 1; break; }
   }
@@ -281,12 +290,16 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   crc = th_crc32(0, job.output, (size_t)out_len);
   th_put8((uint32_t)st);
   th_put8((uint32_t)job.n_cores);
-  th_put16(0);
+  th_put16(waits ? TH_PROTO_RUN_WAITS : 0u);
   th_put32(repeat);
   th_put64((t1 - t0) / repeat);
   th_put32((uint32_t)out_len);
   th_put32(crc);
   for (i = 0; i < (uint32_t)job.n_cores; i++) th_put64(sum[i] / repeat);
+  if (waits) {
+    for (i = 0; i < (uint32_t)job.n_cores; i++) th_put64(wait_sum[i] / repeat);
+    th_put64(crit_sum / repeat);
+  }
   last_run_len = th_out.len - TH_PROTO_HEADER_BYTES;
   memcpy(last_run, th_out.buf + TH_PROTO_HEADER_BYTES, last_run_len);
 }

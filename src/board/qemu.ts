@@ -79,6 +79,8 @@ export interface StartQemuOptions {
   paused?: boolean;
   /** Milliseconds to wait for QEMU to print its pty (default 10000). */
   startTimeoutMs?: number;
+  /** qemu-rv32 only: harts QEMU starts (-smp N, 1..8; default 1), the cores a kernel may be split over. */
+  harts?: number;
   /** Extra QEMU arguments, appended. */
   extraArgs?: string[];
   /** qemu-m4 only: load the Cortex-M4 timing-model plugin (tools/m4-timing), which appends one line per
@@ -166,6 +168,12 @@ export async function startQemuBoard(board: QemuBoardName, opts: StartQemuOption
     }
   }
   const args = [...s.machine, '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-icount', `shift=${s.icountShift}`];
+  if (opts.harts !== undefined) {
+    if (!Number.isInteger(opts.harts) || opts.harts < 1 || opts.harts > 8) throw new RangeError(`${board}: harts ${opts.harts} outside 1..8`);
+    if (opts.harts > 1 && board !== 'qemu-rv32') throw new RangeError(`${board} has one core; only qemu-rv32 runs several harts (asked for ${opts.harts})`);
+    // Under -icount QEMU runs the harts round-robin in one thread: each hart's minstret is exact.
+    if (opts.harts > 1) args.push('-smp', String(opts.harts));
+  }
   if (elf) args.push('-kernel', elf);
   let gdbRemote: string | undefined;
   if (opts.gdbPort !== undefined) {

@@ -194,6 +194,7 @@ export class RemoteBoard implements Board {
           output,
           counter: reply.counter,
           perCore: reply.perCore,
+          ...(reply.perCoreWait ? { perCoreWait: reply.perCoreWait, criticalPath: reply.criticalPath } : {}),
           counterKind: this.info.counterKind,
           counterUnit: this.info.counterUnit,
           scratchBytes: layout.scratchBytes,

@@ -33,7 +33,9 @@ export interface RunRequest {
 export interface RunResult {
   output: Uint8Array;             // raw bytes of the output tensor
   counter: number;                // one run, in counterUnit
-  perCore: number[];              // per-core counters (length = cores)
+  perCore: number[];              // per-core counters (length = cores); on cluster boards each core's work without its barrier waits
+  perCoreWait?: number[];         // cluster boards (qemu-rv32, gap9): each core's wait at barriers (lockstep, see firmware/boards/common/cluster/th_cluster.h)
+  criticalPath?: number;          // cluster boards: sum over phases of the slowest core's work
   counterKind: CounterKind;
   counterUnit: string;
   scratchBytes: number;           // scratch the kernel used

@@ -21,6 +21,8 @@ export interface PointResult {
   counter?: number;
   counterUnit?: string;
   perCore?: number[];
+  perCoreWait?: number[];
+  criticalPath?: number;
   macs: number;
   macPerCount?: number;
   arenaPeak?: number;
@@ -102,6 +104,7 @@ export async function runPoint(board: Board, p: TestPoint, opts: SweepOptions = 
     counter: res.counter,
     counterUnit: res.counterUnit,
     perCore: res.perCore,
+    ...(res.perCoreWait ? { perCoreWait: res.perCoreWait, criticalPath: res.criticalPath } : {}),
     macPerCount: res.counter > 0 ? macs / res.counter : 0,
     arenaPeak: res.arenaPeak,
     scratchBytes: res.scratchBytes,

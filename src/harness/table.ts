@@ -1,5 +1,6 @@
 // table.ts - the sweep table users read: test, S/E/P/H, cores, bit-exact, counter + unit,
-// MACs, MAC per count, arena peak.
+// MACs, MAC per count, arena peak; per-core counters when a point ran on several cores, and the
+// critical path and load imbalance (max/mean per-core work) where the board measures them.
 import type { PointResult } from './sweep';
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -22,6 +23,10 @@ export function formatTable(results: PointResult[]): string {
   const withEnergy = results.some((r) => r.energy);
   const header = ['test', 'kernel', 'S', 'E', 'P', 'H', 'T', 'cores', 'bit-exact', `counter [${unit ?? '-'}]`, 'MACs', perCountLabel(unit), 'arena peak [B]'];
   if (withEnergy) header.push('energy/inf [µJ]', 'energy/MAC [pJ]');
+  const withCores = results.some((r) => (r.perCore?.length ?? 0) > 1);
+  const withCritical = results.some((r) => r.criticalPath !== undefined);
+  if (withCritical) header.push('critical path', 'imbalance');
+  if (withCores) header.push(withCritical ? 'per-core work / wait' : 'per-core');
   const rows = results.map((r) => {
     const s = r.point.shape;
     return [
@@ -31,6 +36,8 @@ export function formatTable(results: PointResult[]): string {
       r.counter !== undefined ? fmtInt(r.counter) : '-', fmtInt(r.macs), fmtRatio(r.macPerCount),
       r.arenaPeak !== undefined ? fmtInt(r.arenaPeak) : '-',
       ...(withEnergy ? energyCells(r) : []),
+      ...(withCritical ? [r.criticalPath !== undefined ? fmtInt(r.criticalPath) : '-', fmtRatio(imbalance(r.perCore))] : []),
+      ...(withCores ? [perCoreCell(r)] : []),
     ];
   });
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -43,6 +50,25 @@ export function formatTable(results: PointResult[]): string {
   if (results.some((r) => r.energy?.estimate)) out.push('* energy estimated from a power model (nominal or user-supplied power), not measured');
   for (const r of failed) out.push(`  ✗ ${r.point.test} (${r.point.kernel}) S=${r.point.shape.S} E=${r.point.shape.E} P=${r.point.shape.P} H=${r.point.shape.H}: ${r.error ?? r.mismatch}`);
   return out.join('\n');
+}
+
+/** max / mean of the per-core counters (1 = balanced). */
+export function imbalance(perCore: number[] | undefined): number | undefined {
+  if (!perCore || perCore.length === 0) return undefined;
+  const mean = perCore.reduce((a, b) => a + b, 0) / perCore.length;
+  return mean > 0 ? Math.max(...perCore) / mean : undefined;
+}
+
+/** Compact count: 1234 → "1234", 123456 → "123k", 12345678 → "12.3M". */
+function fmtShort(n: number): string {
+  if (n < 10_000) return String(Math.round(n));
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1e6).toPrecision(3)}M`;
+}
+
+function perCoreCell(r: PointResult): string {
+  if (!r.perCore) return '-';
+  return r.perCore.map((c, i) => (r.perCoreWait ? `${fmtShort(c)}+${fmtShort(r.perCoreWait[i])}` : fmtShort(c))).join(' ');
 }
 
 function energyCells(r: PointResult): string[] {

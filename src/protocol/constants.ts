@@ -66,6 +66,8 @@ export const WRITE_HDR_BYTES = 4;
 export const RUN_FIXED_BYTES = 88;
 export const RUN_TAIL_BYTES = 12;
 export const RUN_REPLY_FIXED_BYTES = 24;
+/** RUN reply flags (u16 at offset 2): WAITS = per-core barrier waits and the critical path follow the per-core counters. */
+export const RUN_WAITS = 0x0001;
 export const ERROR_FIXED_BYTES = 8;
 /** Longest HELLO string a board sends. */
 export const MAX_STRING = 63;

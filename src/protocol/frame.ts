@@ -2,7 +2,7 @@
 
 import { cobsEncode } from './cobs';
 import { crc32 } from './crc32';
-import { CRC_BYTES, HEADER_BYTES, HelloExt, MAX_CONSTS, MAX_RQ } from './constants';
+import { CRC_BYTES, HEADER_BYTES, HelloExt, MAX_CONSTS, MAX_RQ, RUN_WAITS } from './constants';
 import { BoardError, ProtocolError } from './errors';
 
 export interface Frame {
@@ -299,27 +299,43 @@ export interface RunReply {
   outputBytes: number;
   outputCrc: number;
   perCore: number[];
+  /** Per-core wait at barriers and the critical path (boards that measure them: flag RUN_WAITS). */
+  perCoreWait?: number[];
+  criticalPath?: number;
 }
 
 export function parseRunReply(payload: Uint8Array, what = 'RUN reply'): RunReply {
   const r = new Reader(payload, what);
   const status = r.u8('th_status');
   const nCores = r.u8('n_cores');
-  r.u16('reserved');
+  const flags = r.u16('flags');
+  if (flags & ~RUN_WAITS) throw new ProtocolError(`${what}: unknown flags 0x${flags.toString(16)}`);
   const repeat = r.u32('repeat');
   const counter = r.u64('counter');
   const outputBytes = r.u32('output bytes');
   const outputCrc = r.u32('output crc');
   const perCore: number[] = [];
   for (let i = 0; i < nCores; i++) perCore.push(r.u64(`core ${i} counter`));
+  const reply: RunReply = { status, nCores, repeat, counter, outputBytes, outputCrc, perCore };
+  if (flags & RUN_WAITS) {
+    reply.perCoreWait = [];
+    for (let i = 0; i < nCores; i++) reply.perCoreWait.push(r.u64(`core ${i} wait`));
+    reply.criticalPath = r.u64('critical path');
+  }
   if (r.rest !== 0) throw new ProtocolError(`${what} has ${r.rest} trailing bytes`);
-  return { status, nCores, repeat, counter, outputBytes, outputCrc, perCore };
+  return reply;
 }
 
 export function buildRunReply(r: RunReply): Uint8Array {
-  const w = new Writer(24 + 8 * r.perCore.length);
-  w.u8(r.status).u8(r.perCore.length).u16(0).u32(r.repeat).u64(r.counter).u32(r.outputBytes).u32(r.outputCrc);
+  const waits = r.perCoreWait !== undefined;
+  const w = new Writer(24 + 8 * r.perCore.length + (waits ? 8 * r.perCore.length + 8 : 0));
+  w.u8(r.status).u8(r.perCore.length).u16(waits ? RUN_WAITS : 0).u32(r.repeat).u64(r.counter).u32(r.outputBytes).u32(r.outputCrc);
   for (const c of r.perCore) w.u64(c);
+  if (waits) {
+    if (r.perCoreWait!.length !== r.perCore.length) throw new RangeError(`buildRunReply: ${r.perCoreWait!.length} waits for ${r.perCore.length} cores`);
+    for (const c of r.perCoreWait!) w.u64(c);
+    w.u64(r.criticalPath ?? 0);
+  }
   return w.buf;
 }
 
