@@ -5,6 +5,7 @@
 //   const board = await HilBoard.open({ board: 'qemu-m4' });
 //   const r = await board.run('linear_qk', [I, W, B], { shape: { S: 16, E: 32, P: 8, H: 2 } });
 //   const e = await board.measure('mhsa', tensors, { shape, energy: 'model', repeat: 10 });
+//   const b = await board.runModel('examples/models/ecg-dft.yml', { x });   // a whole encoder block
 //   await board.close();
 import type { Board, BoardInfo, RunResult, Shape } from './board/types';
 import { KERNELS, compare, runGolden } from './golden';
@@ -12,6 +13,9 @@ import type { EnergyResult, EnergySource } from './energy/types';
 import { measureRun } from './energy/window';
 import { macs as nativeMacs } from './native';
 import { HostBoard } from './harness/hostBoard';
+import { loadModel, type Model } from './model/load';
+import type { BlockInputs } from './model/golden';
+import { runModel, type BlockResult, type RunModelOptions } from './model/run';
 
 export type Tensor = Int8Array | Uint8Array | Int16Array;
 
@@ -82,6 +86,15 @@ export class HilBoard {
     }
   }
 
+  /**
+   * Runs an encoder block (a Model from loadModel, or a model file path) with weights and activations
+   * resident on the board; every layer is checked bit-exact. `inputs` replace the block inputs' own data.
+   */
+  async runModel(model: Model | string, inputs: BlockInputs = {}, opts: Omit<RunModelOptions, 'inputs'> = {}): Promise<BlockResult> {
+    const m = typeof model === 'string' ? loadModel(model) : model;
+    return runModel(this.board, m, { ...opts, inputs });
+  }
+
   close(): Promise<void> {
     return this.board.close();
   }
@@ -93,3 +106,9 @@ export { loadConfig, parseConfig } from './harness/config';
 export { expandPoints } from './harness/points';
 export { runPoint, runSweep } from './harness/sweep';
 export type { Board, BoardInfo, RunRequest, RunResult, Shape } from './board/types';
+export { loadModel, parseModel } from './model/load';
+export type { Model, ModelNode, ModelTensor } from './model/load';
+export { runModel } from './model/run';
+export type { BlockResult, NodeResult, RunModelOptions } from './model/run';
+export { runBlockGolden } from './model/golden';
+export { planModel, checkFits } from './model/plan';

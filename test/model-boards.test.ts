@@ -161,3 +161,33 @@ for (const board of Object.keys(QEMU_BOARDS) as QemuBoardName[]) {
     t.test('random blocks bit-exact', async (t) => checkBlocks(t, b, sample(8, Number(process.env.QEMU_BLOCKS ?? 4), 3)));
   });
 }
+
+t.test('script API: board.runModel(model, inputs)', async (t) => {
+  const { HilBoard, loadModel: load } = await import('../src/index');
+  const board = await HilBoard.open({ board: 'host' });
+  t.teardown(() => board.close());
+  const x = new Int8Array(64 * 16).map((_, i) => (i % 13) - 6);
+  const m = load(ex('ecg-dft.yml'));
+  const r = await board.runModel(m, { x });
+  t.ok(r.bitExact);
+  t.same(Buffer.from(r.outputs.y), Buffer.from(runBlockGolden(m, { x }, 'ts').get('y')!), 'the given input was used');
+  const byPath = await board.runModel(ex('ecg-dft.yml'), { x });
+  t.same(Buffer.from(byPath.outputs.y), Buffer.from(r.outputs.y));
+});
+
+t.test('per-layer records: report tabulates them and draws the per-layer bars', async (t) => {
+  const { blockRecords } = await import('../src/model/records');
+  const { renderMarkdown, reportPlots } = await import('../src/report');
+  const { checkRecord } = await import('../src/results/record');
+  const r = await runModel(new HostBoard(), loadModel(ex('ecg-dft.yml')));
+  const recs = blockRecords(r);
+  recs.forEach((x, i) => checkRecord(JSON.parse(JSON.stringify(x)), `record ${i}`));
+  t.same(recs.map((x) => x.test), ['ecg-dft/mhsa', 'ecg-dft/add1', 'ecg-dft/ln1', 'ecg-dft/ffn1', 'ecg-dft/gelu', 'ecg-dft/ffn2', 'ecg-dft/add2', 'ecg-dft/ln2']);
+  t.same(recs[3].shape, { S: 64, E: 16, P: 64, H: 1 }, 'linear K, N travel as E, P');
+  t.equal(recs.reduce((s, x) => s + x.model.share, 0).toFixed(6), '1.000000');
+  const md = renderMarkdown(recs);
+  t.match(md, /## Per-layer share of each block\n\necg-dft on host \(layer by layer\): [\d,]+ ns \(host\)\n```\nmhsa +█+ +\d+\.\d% mhsa_dft\n/);
+  const plot = reportPlots(recs).find((p) => p.title.startsWith('ecg-dft on host'));
+  t.ok(plot, 'a per-layer bar chart');
+  t.equal((plot!.spec.data as { values: unknown[] }).values.length, 8);
+});

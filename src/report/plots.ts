@@ -1,6 +1,7 @@
 // plots.ts - vega-lite specs for the report's plots, rendered to SVG strings in Node (no browser, no network).
 import { pathToFileURL } from 'url';
 import type { ResultRecord } from '../results/record';
+import { blockGroups } from './layers';
 import { reportRows } from './rows';
 
 type Spec = Record<string, unknown>;
@@ -103,6 +104,25 @@ export function reportPlots(records: ResultRecord[]): Plot[] {
     plots.push({
       title,
       spec: lineSpec([...seen.values()], { field: 'arenaPeak', type: 'quantitative', title: 'arena peak [bytes]' }, 'series'),
+    });
+  }
+  // Model blocks (run-hil.js model --results): one horizontal bar per layer, in block order.
+  for (const g of blockGroups(records)) {
+    plots.push({
+      title: `${g.model} on ${g.board}: ${g.unit} per layer (${g.mode === 'graph' ? 'one request' : 'layer by layer'}, block ${Math.round(g.total).toLocaleString('en-US')})`,
+      spec: {
+        width: 470,
+        height: Math.max(120, 22 * g.layers.length),
+        data: { values: g.layers.map((l) => ({ ...l, label: `${l.index} ${l.node}`, pct: 100 * l.share })) },
+        mark: { type: 'bar' },
+        encoding: {
+          y: { field: 'label', type: 'nominal', sort: null, title: 'layer' },
+          x: { field: 'counter', type: 'quantitative', title: g.unit },
+          color: { field: 'kernel', type: 'nominal', scale: { scheme: 'category20' }, legend: { orient: 'bottom', direction: 'horizontal' } },
+          tooltip: [{ field: 'node' }, { field: 'kernel' }, { field: 'counter', format: ',d' }, { field: 'pct', format: '.1f', title: '% of block' }],
+        },
+        config: { font: 'sans-serif', axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 12 } },
+      },
     });
   }
   return plots;

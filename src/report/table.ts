@@ -1,5 +1,6 @@
 // table.ts - the markdown and CSV renderings of a results file.
 import type { ResultRecord } from '../results/record';
+import { blockGroups, textBars } from './layers';
 import { anyEnergy, anyT, bitExactMark, failures, fmtEnergy, fmtInt, fmtSig, reportRows, summary } from './rows';
 
 /** Escape what would break a markdown table cell. */
@@ -24,6 +25,8 @@ export function renderMarkdown(records: ResultRecord[]): string {
   const fails = failures(rows);
   if (fails.length) out.push('', ...fails.map((f) => `- ${md(f)}`));
   if (rows.some((r) => r.energy?.estimate)) out.push('', '\\* energy from the power model (an estimate, not a measurement)');
+  const blocks = blockGroups(records);
+  if (blocks.length) out.push('', '## Per-layer share of each block', ...blocks.flatMap((g) => ['', ...textBars(g)]));
   return out.join('\n') + '\n';
 }
 
