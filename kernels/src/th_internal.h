@@ -124,6 +124,14 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
 void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
               int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
 
+#if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+/* RV32IMC register-blocked tiles (th_matmul_rv32.c), same contract as th_mm_i8 / th_mm_u8. */
+void th_rv_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
+                 int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
+void th_rv_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
+                 int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
+#endif
+
 /* ---- integer softmax (th_softmax.c) ----------------------------------- */
 
 /* In place allowed (x and out may be the same bytes: x is int8 scores, out uint8). */

@@ -630,6 +630,10 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
     return;
   }
 #endif
+#if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+  th_rv_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs); /* th_matmul_rv32.c */
+  return;
+#endif
   {
     TH_MM_DRIVER(int8_t, i8, )
   }
@@ -649,6 +653,10 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
     th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
     return;
   }
+#endif
+#if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+  th_rv_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs); /* th_matmul_rv32.c */
+  return;
 #endif
   {
     TH_MM_DRIVER(uint8_t, u8, )
