@@ -2,7 +2,9 @@
 // bit-exact against the TypeScript golden model, and counters that behave like instruction counts.
 //
 // Link speed under QEMU is ~20-60 KB/s, so shapes are drawn with S, E, P, H in 1..48 and kept
-// when a run's tensors stay under SHAPE_BYTES; RUNS_PER_BOARD random points per board.
+// when a run's tensors stay under SHAPE_BYTES; RUNS_PER_BOARD random points per board. Each point
+// draws its own rq pairs (mul in -4096..4096, div in 1..24), so the ISA paths' fast requantisation
+// (a 32-bit multiplier when |mul| < 2^(div-1)) and their exact 64-bit fallback both run.
 import t from 'tap';
 import fc from 'fast-check';
 import { QEMU_BOARDS, qemuUnavailable, type QemuBoardName } from '../src/board/qemu';
@@ -18,7 +20,7 @@ const DSIZE = { i8: 1, u8: 1, i16: 2 } as const;
 const CPU: Record<QemuBoardName, RegExp> = { 'qemu-m4': /Cortex-M4/, 'qemu-m7': /Cortex-M7/, 'qemu-rv32': /RV32IMC/ };
 const CLOCK: Record<QemuBoardName, number> = { 'qemu-m4': 25_000_000, 'qemu-m7': 25_000_000, 'qemu-rv32': 0 };
 
-interface Point { kernel: string; S: number; E: number; P: number; H: number; T: number; split: 'heads' | 'rows'; seed: number }
+interface Point { kernel: string; S: number; E: number; P: number; H: number; T: number; split: 'heads' | 'rows'; seed: number; rqs: Array<[number, number]> }
 
 function bytesOf(p: Point): number {
   const k = KERNELS[p.kernel];
@@ -35,6 +37,7 @@ const pointArb: fc.Arbitrary<Point> = fc
     t: fc.double({ min: 0, max: 1, noNaN: true }),
     split: fc.constantFrom('heads' as const, 'rows' as const),
     seed: fc.integer({ min: 0, max: 0xffffffff }),
+    rqs: fc.array(fc.tuple(fc.integer({ min: -4096, max: 4096 }), fc.integer({ min: 1, max: 24 })), { minLength: 6, maxLength: 6 }),
   })
   .map(({ t: tf, ...r }) => ({ ...r, T: 1 + Math.floor(tf * (r.S - 1)) }))
   .filter((p) => bytesOf(p) <= SHAPE_BYTES);
@@ -66,12 +69,12 @@ for (const board of Object.keys(QEMU_BOARDS) as QemuBoardName[]) {
           const k = KERNELS[p.kernel];
           const shape = { S: p.S, E: p.E, P: p.P, H: p.H, ...(k.usesT ? { T: p.T } : {}) };
           const inputs = generateInputs(p.kernel, shape, p.seed);
-          const rq = k.defaultRq;
+          const rq = p.rqs.slice(0, k.nRq);
           const consts = k.defaultConsts ?? [];
           const res = await b.run({ kernel: p.kernel, shape, split: p.split, rq, consts, inputs: inputs.map(tensorBytes) });
           const want = runGolden(p.kernel, { ...shape, split: p.split, rq, consts }, inputs);
           const mism = compare(p.kernel, shape, res.output, want);
-          if (mism) throw new Error(`${board}, seed ${p.seed}, split ${p.split}: ${mism}`);
+          if (mism) throw new Error(`${board}, seed ${p.seed}, split ${p.split}, rq ${JSON.stringify(rq)}: ${mism}`);
           // An instruction count: at least one instruction per two MACs (SMLAD does two), and not absurdly many.
           const macs = k.macs(shape);
           if (!(res.counter > 0 && res.counter >= macs / 2)) throw new Error(`${p.kernel} ${shapeLabel(p.kernel, shape)}: ${res.counter} instructions for ${macs} MACs`);

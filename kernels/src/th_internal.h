@@ -124,6 +124,17 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
 void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
               int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
 
+#if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+#define TH_HAVE_MM_I8_U8B 1
+/* ARM DSP only: rows of int8 a times rows of uint8 b (no bias); k <= 65535. */
+void th_mm_i8_u8b(const int8_t *a, size_t lda, const uint8_t *b, size_t ldb, int32_t m, int32_t n,
+                  int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
+/* ARM DSP only: a bias per row of a; returns 0 without doing anything when it does not apply
+ * (m < 2, k < 4, k > 256, or rq outside the fast form): then use th_mm_i8. */
+int th_mm_i8_rowbias(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
+                     int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs,
+                     ptrdiff_t cs);
+#endif
 #if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
 /* RV32IMC register-blocked tiles (th_matmul_rv32.c), same contract as th_mm_i8 / th_mm_u8. */
 void th_rv_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,

@@ -150,12 +150,27 @@ TH_INLINE int8_t th_rq_fast(int32_t x, int32_t M) {
 
 /* Panel of columns b[c*ldb], c < nc, groups [g0, g1) of 4 k (group k4 = the tail). */
 static void th_dsp_widen(const int8_t *b, size_t ldb, int nc, int32_t g0, int32_t g1, int32_t k,
-                         uint32_t *pw) {
+                         uint32_t *pw, int zext) {
   const int32_t k4 = k >> 2;
   const uint32_t tail_mask = 0xFFFFFFFFu << (8 * (4 - (k & 3)));
   const int32_t gf = g1 < k4 ? g1 : k4; /* full groups end */
   int32_t g;
   int c;
+  if (zext) { /* b holds uint8 (th_mm_i8_u8b) */
+    for (g = g0; g < gf; g++) {
+      const int8_t *bc = b + 4 * g;
+      for (c = 0; c < nc; c++, bc += ldb) {
+        uint32_t w = th_read4(bc);
+        pw[0] = TH_ZERO_EXTEND_EVEN_BYTES(w), pw[1] = TH_ZERO_EXTEND_ODD_BYTES(w), pw += 2;
+      }
+    }
+    if (g1 > k4)
+      for (c = 0; c < nc; c++) {
+        uint32_t w = th_read4(b + (size_t)c * ldb + k - 4) & tail_mask;
+        pw[0] = TH_ZERO_EXTEND_EVEN_BYTES(w), pw[1] = TH_ZERO_EXTEND_ODD_BYTES(w), pw += 2;
+      }
+    return;
+  }
   for (g = g0; g < gf; g++) {
     const int8_t *bc = b + 4 * g;
     for (c = 0; c < nc; c++, bc += ldb) {
@@ -203,7 +218,12 @@ typedef struct {
   int32_t tail_off;    /* 48 */
 } th_dsp_job;
 
-#define TH_DSP_ASM_FN(NAME, XT, NC, LAST, GBYTES)                                                      \
+#define th_dsp_init(LAST) "ldmia r6, {r0-" #LAST "}\n\t"
+/* r9 is free until the k loop; the job pointer sits at [sp] */
+#define th_dsp_init_rows(LAST) "ldmia r6!, {r0-" #LAST "}\n\tldr r9, [sp]\n\tstr r6, [r9]\n\t"
+/* INIT loads the row's starting sums from the bias pointer: th_dsp_init (same NC sums for every
+ * row) or th_dsp_init_rows (NC sums per row, the pointer advances: a bias per row of a). */
+#define TH_DSP_ASM_FN(NAME, XT, NC, LAST, GBYTES, INIT)                                                \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"          \
   "push {r4-r11, lr}\n\tpush {r0}\n\t"                                                   \
   /* entry = loop + ((8 - groups % 8) % 8) * bytes per group; turns = ceil(groups / 8) */ \
@@ -212,7 +232,7 @@ typedef struct {
   "adr.w r3, 2f\n\tmla r1, r1, r2, r3\n\torr r1, r1, #1\n\tstr r1, [r0, #4]\n"             \
   "mov lr, r0\n"              /* lr = job at the top of every row */                       \
   "1:\n\tldr r7, [lr, #16]\n\tldmia lr, {r6, r8, r11, lr}\n\t"                                \
-  "ldmia r6, {r0-" #LAST "}\n\tbx r8\n\t.balign 4\n"                                   \
+  INIT(LAST) "bx r8\n\t.balign 4\n"                                                     \
   "2:\n\t.rept 8\n\tth_dsp_g" #NC " " XT "\n\t.endr\n\t"                                 \
   "subs lr, lr, #1\n\tbne.w 2b\n\t"                                                      \
   "ldr lr, [sp]\n\tldr r6, [lr, #44]\n\tcbz r6, 3f\n\t"                                   \
@@ -269,13 +289,19 @@ __asm__(
     "strb r2, [r0]\n\tstrb r3, [r0, r10]\n\tadd r0, r0, r10, lsl #1\n\t"
     "strb r4, [r0]\n\tstrb r5, [r0, r10]\n\t"
     ".endm\n\t"
-    TH_DSP_ASM_FN("th_dsp_rows6_i8", "sxtb16", 6, r5, 76)
-    TH_DSP_ASM_FN("th_dsp_rows4_i8", "sxtb16", 4, r3, 52)
-    TH_DSP_ASM_FN("th_dsp_rows2_i8", "sxtb16", 2, r1, 32)
-    TH_DSP_ASM_FN("th_dsp_rows6_u8", "uxtb16", 6, r5, 76)
-    TH_DSP_ASM_FN("th_dsp_rows4_u8", "uxtb16", 4, r3, 52)
-    TH_DSP_ASM_FN("th_dsp_rows2_u8", "uxtb16", 2, r1, 32)
+    TH_DSP_ASM_FN("th_dsp_rows6_i8", "sxtb16", 6, r5, 76, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows4_i8", "sxtb16", 4, r3, 52, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows2_i8", "sxtb16", 2, r1, 32, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows6_u8", "uxtb16", 6, r5, 76, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows4_u8", "uxtb16", 4, r3, 52, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows2_u8", "uxtb16", 2, r1, 32, th_dsp_init)
+    TH_DSP_ASM_FN("th_dsp_rows6_i8_rb", "sxtb16", 6, r5, 76, th_dsp_init_rows)
+    TH_DSP_ASM_FN("th_dsp_rows4_i8_rb", "sxtb16", 4, r3, 52, th_dsp_init_rows)
+    TH_DSP_ASM_FN("th_dsp_rows2_i8_rb", "sxtb16", 2, r1, 32, th_dsp_init_rows)
     ".popsection\n");
+void th_dsp_rows6_i8_rb(th_dsp_job *j);
+void th_dsp_rows4_i8_rb(th_dsp_job *j);
+void th_dsp_rows2_i8_rb(th_dsp_job *j);
 void th_dsp_rows6_i8(th_dsp_job *j);
 void th_dsp_rows4_i8(th_dsp_job *j);
 void th_dsp_rows2_i8(th_dsp_job *j);
@@ -356,7 +382,7 @@ void th_dsp_rows2_u8(th_dsp_job *j);
   /* The whole contraction (m >= 2, 4 <= k): panels of TH_DSP_NC columns, chunks of k. */      \
   static void th_dsp_mm_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t m,  \
                               int32_t n, int32_t k, const int16_t *bias, th_rq rq, int8_t *out, \
-                              ptrdiff_t rs, ptrdiff_t cs) {                                    \
+                              ptrdiff_t rs, ptrdiff_t cs, int zext_b) {                        \
     uint32_t pw[2 * TH_DSP_NC * TH_DSP_KG];                                                    \
     int32_t part[TH_DSP_MB * TH_DSP_NC], bi[TH_DSP_NC], M = 0;                                 \
     const int32_t k4 = k >> 2, G = k4 + ((k & 3) != 0);                                        \
@@ -370,7 +396,7 @@ void th_dsp_rows2_u8(th_dsp_job *j);
       int8_t *oj = out + (ptrdiff_t)j * cs;                                                    \
       for (c = 0; c < nc; c++) bi[c] = TH_BIAS(bias, j + c);                                   \
       if (G <= TH_DSP_KG) {                                                                    \
-        th_dsp_widen(bj, ldb, nc, 0, G, k, pw);                                                \
+        th_dsp_widen(bj, ldb, nc, 0, G, k, pw, zext_b);                                                \
         if (fast && k4 >= 1 && !(nc & 1)) {                                                    \
           th_dsp_job jb;                                                                       \
           jb.bias = bi, jb.entry = (uint32_t)k4, jb.pw = pw, jb.turns = 0, jb.a = a, jb.o = oj;  \
@@ -392,7 +418,7 @@ void th_dsp_rows2_u8(th_dsp_job *j);
           const int32_t g1 = G - g0 < TH_DSP_KG ? G : g0 + TH_DSP_KG;                          \
           const int32_t nfull = (g1 < k4 ? g1 : k4) - g0;                                      \
           const int32_t tail = g1 > k4 ? k - 4 : -1;                                           \
-          th_dsp_widen(bj, ldb, nc, g0, g1, k, pw);                                            \
+          th_dsp_widen(bj, ldb, nc, g0, g1, k, pw, zext_b);                                            \
           th_dsp_rows_nc_##SFX(ai, lda, rows, pw, 4 * g0, nfull, tail, nc,                     \
                                g0 == 0 ? bi : part, g0 == 0 ? 0 : TH_DSP_NC,                   \
                                g1 == G ? NULL : part, oj + (ptrdiff_t)i0 * rs, rs, cs, rq,     \
@@ -626,7 +652,7 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
 #endif
 #if defined(TH_ISA_DSP)
   if (m >= 2 && k >= 4) {
-    th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
+    th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
   }
 #endif
@@ -650,7 +676,7 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
 #endif
 #if defined(TH_ISA_DSP)
   if (m >= 2 && k >= 4) {
-    th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs);
+    th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
   }
 #endif
@@ -662,3 +688,62 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
     TH_MM_DRIVER(uint8_t, u8, )
   }
 }
+
+#if defined(TH_ISA_DSP)
+#define TH_DSP_RB 32 /* rows per call of the per-row-bias asm (768 B of starting sums) */
+/* out[i*rs + j*cs] = rq(a_i . b_j + bias[i]): a bias per row of a, so mhsa_dft can put its small
+ * tile on the panel side (b) of the Q and output projections. Does nothing and returns 0 unless
+ * m >= 2, 4 <= k <= 4*TH_DSP_KG and the fast rq applies (the caller then takes th_mm_i8). */
+int th_mm_i8_rowbias(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
+                     int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs,
+                     ptrdiff_t cs) {
+  uint32_t pw[2 * TH_DSP_NC * TH_DSP_KG];
+  int32_t rb[TH_DSP_RB * TH_DSP_NC], M = 0, j, i0, r;
+  const int32_t k4 = k >> 2, G = k4 + ((k & 3) != 0);
+  int c, nc = 1;
+  if (m < 2 || k < 4 || G > TH_DSP_KG || !th_rq_fast_mul(rq, &M)) return 0;
+  for (j = 0; j < n; j += nc) {
+    const int32_t left = n - j;
+    nc = left >= 6 ? (left == 8 ? 4 : 6) : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    th_dsp_widen(b + (size_t)j * ldb, ldb, nc, 0, G, k, pw, 0);
+    for (i0 = 0; i0 < m; i0 += TH_DSP_RB) {
+      const int32_t rows = m - i0 < TH_DSP_RB ? m - i0 : TH_DSP_RB;
+      const int8_t *ai = a + (size_t)i0 * lda;
+      int8_t *o = out + (ptrdiff_t)i0 * rs + (ptrdiff_t)j * cs;
+      for (r = 0; r < rows; r++)
+        for (c = 0; c < nc; c++) rb[r * nc + c] = bias[i0 + r];
+      if (nc & 1) {
+        th_dsp_rows_nc_i8(ai, lda, rows, pw, 0, k4, (k & 3) ? k - 4 : -1, nc, rb, (size_t)nc, NULL,
+                          o, rs, cs, rq, 1, M);
+      } else {
+        th_dsp_job jb;
+        jb.bias = rb, jb.entry = (uint32_t)k4, jb.pw = pw, jb.turns = 0, jb.a = ai, jb.o = o;
+        jb.rows = rows, jb.M = M, jb.cs = (int32_t)cs, jb.rs = (int32_t)rs;
+        jb.lda = (int32_t)lda, jb.tail = (k & 3) != 0, jb.tail_off = k - 4;
+        if (nc == 6) th_dsp_rows6_i8_rb(&jb);
+        else if (nc == 4) th_dsp_rows4_i8_rb(&jb);
+        else th_dsp_rows2_i8_rb(&jb);
+      }
+    }
+  }
+  return 1;
+}
+
+/* Rows of int8 a times rows of UINT8 b (the DSP panel zero-extends b): lets mhsa_dft stream the
+ * big V_h past a panel of its small probability tile instead of widening V_h per tile. Same
+ * sums as th_mm_u8 with the operands swapped, so the same bytes. k <= 65535. */
+void th_mm_i8_u8b(const int8_t *a, size_t lda, const uint8_t *b, size_t ldb, int32_t m, int32_t n,
+                  int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {
+  int32_t i, j, q;
+  if (m >= 2 && k >= 4) {
+    th_dsp_mm_i8(a, lda, (const int8_t *)b, ldb, m, n, k, NULL, rq, out, rs, cs, 1);
+    return;
+  }
+  for (i = 0; i < m; i++)
+    for (j = 0; j < n; j++) {
+      int32_t c = 0;
+      for (q = 0; q < k; q++) c += a[(size_t)i * lda + q] * b[(size_t)j * ldb + q];
+      out[(ptrdiff_t)i * rs + (ptrdiff_t)j * cs] = th_rq32(c, rq.mul, rq.div);
+    }
+}
+#endif

@@ -16,19 +16,38 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
   const int16_t *Bq = (const int16_t *)in[2];
   int32_t h;
   for (h = 0; h < H; h++) {
-    /* Qt = the tile's rows of Q_h (same contraction as linear_qk). */
-    th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
-             p->rq[0], Qt, P, 1);
+    /* Qt = the tile's rows of Q_h (same contraction as linear_qk; on the ARM DSP path with the
+     * tile as the panel and W_q,h streamed, when that applies). */
+#if defined(TH_HAVE_MM_I8_U8B)
+    if (!th_mm_i8_rowbias(Wq + (size_t)h * P * E, (size_t)E, I, (size_t)E, P, n, E,
+                          Bq + (size_t)h * P, p->rq[0], Qt, 1, P))
+#endif
+      th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
+               p->rq[0], Qt, P, 1);
+#if defined(TH_HAVE_MM_I8_U8B)
+    /* ARM DSP: the contraction widens its right operand into a panel per call, so the small tile
+     * goes right and K_h / V_h stream past it (transposed outputs: same sums, same bytes). */
+    th_mm_i8(K + (size_t)h * S * P, (size_t)P, Qt, (size_t)P, S, n, P, NULL, p->rq[3],
+             (int8_t *)At, 1, S);
+    th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
+    th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
+                 Mt + (size_t)h * P, 1, (ptrdiff_t)H * P);
+#else
     /* Scores as int8 into the uint8 rows, then the softmax in place (as qk_softmax). */
     th_mm_i8(Qt, (size_t)P, K + (size_t)h * S * P, (size_t)P, n, S, P, NULL, p->rq[3],
              (int8_t *)At, S, 1);
     th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
     /* Mt[:, h*P..] = At . V_h^T (as av, rows relative to the tile). */
     th_av_rows(At, (size_t)S, V, Mt, S, P, H, h, p->rq[4], 0, n);
+#endif
   }
-  /* Output projection of the tile's rows, straight into O. */
-  th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E,
-                   H * P, p->rq[5], 0, n);
+  /* Output projection of the tile's rows, straight into O (ARM DSP: W_o streamed past the tile). */
+#if defined(TH_HAVE_MM_I8_U8B)
+  if (!th_mm_i8_rowbias((const int8_t *)in[7], (size_t)H * P, Mt, (size_t)H * P, E, n, H * P,
+                        (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
+#endif
+    th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E,
+                     H * P, p->rq[5], 0, n);
 }
 
 void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
