@@ -61,6 +61,10 @@ export interface BlockResult {
   outputs: Record<string, Uint8Array>;
   /** Energy of one block run, when an energy source was given. */
   energy?: EnergyResult;
+  /** One-request runs: the board's block counter minus the node counters (dispatch between nodes). */
+  dispatchOverhead?: number;
+  /** One-request runs: GRAPH requests the block took. */
+  requests?: number;
 }
 
 export interface RunModelOptions {
@@ -82,7 +86,15 @@ export interface RunModelOptions {
   energy?: EnergySource;
 }
 
-type Remote = Board & { client: ProtocolClient; rehello(): Promise<void> };
+/** What a one-request run needs of the board (RemoteBoard.runGraph, src/board/graph.ts). */
+interface GraphCapable {
+  runGraph(nodes: Array<{
+    kernel: string; shape: ModelNode['shape']; split?: 'heads' | 'rows'; rq: Array<[number, number]>; consts?: number[]; cores?: number;
+    inputOffsets: number[]; outputOffset: number; scratchOffset?: number; scratchBytes?: number; name?: string;
+  }>, opts?: { repeat?: number }): Promise<{ counter: number; overhead: number; requests: number; nodes: Array<{ counter: number; perCore: number[]; outputBytes: number; outputCrc: number }> }>;
+}
+
+type Remote = Board & { client: ProtocolClient; rehello(): Promise<void> } & Partial<GraphCapable>;
 const isRemote = (b: Board): b is Remote => typeof (b as Partial<Remote>).client === 'object' && typeof (b as Partial<Remote>).rehello === 'function';
 
 /** "S=81 E=32 P=32 H=8 T=8" in the kernel's own symbols (linear: "S=81 K=32 N=128"). */
@@ -213,7 +225,9 @@ async function runRemote(
     if (on.id !== n.info.id) throw new Error(`node ${n.name}: kernel ${n.kernel} has id ${on.id} on ${board.info.name} but ${n.info.id} on the host: firmware and host disagree`);
     return on.id;
   });
-  if (opts.mode === 'graph') throw new Error(`one-request (GRAPH) runs are not available in this build: run layer by layer (--mode layers)`);
+  if (opts.mode === 'graph' && typeof board.runGraph !== 'function') {
+    throw new Error(`one-request (GRAPH) runs are not available in this build: run layer by layer (--mode layers)`);
+  }
   const client = board.client;
   const attempts = opts.attempts ?? 3;
   let last: unknown;
@@ -226,7 +240,23 @@ async function runRemote(
       for (const name of m.inputs) await client.write(plan.offsets.get(name)!, golden.get(name)!);
       const nodes: NodeResult[] = [];
       const t0 = Date.now();
-      for (const n of m.nodes) {
+      let graph: { counter: number; overhead: number; requests: number } | undefined;
+      if (opts.mode === 'graph') {
+        // The whole list in one request: tensors already resident, no link time inside the block.
+        const res = await board.runGraph!(m.nodes.map((n) => ({
+          kernel: n.kernel, shape: n.shape, split: n.split, rq: n.rq, consts: n.consts, cores: opts.cores, name: n.name,
+          inputOffsets: n.inputs.map((t) => plan.offsets.get(t)!), outputOffset: plan.offsets.get(n.output)!,
+          scratchOffset: plan.scratch[n.index].offset, scratchBytes: plan.scratch[n.index].bytes,
+        })), { repeat: opts.repeat });
+        if (res.nodes.length !== m.nodes.length) throw new Error(`GRAPH on ${board.info.name} ran ${res.nodes.length} of ${m.nodes.length} nodes`);
+        res.nodes.forEach((r, i) => {
+          const nr = check(m.nodes[i], r.counter, r.perCore, r.outputCrc, r.outputBytes);
+          // Later nodes may reuse a node's memory: coordinates need a layer-by-layer run.
+          if (!nr.bitExact) nr.mismatch = `output CRC differs from the golden one (run with --mode layers to see the differing elements)`;
+          nodes.push(nr);
+        });
+        graph = { counter: res.counter, overhead: res.overhead, requests: res.requests };
+      } else for (const n of m.nodes) {
         const reply = await client.run(runParams(m, n, plan, ids[n.index], opts.cores, opts.repeat));
         if (reply.status !== 0) throw new Error(`node ${n.name} (${n.kernel} ${nodeShapeText(n)}) on ${board.info.name}: kernel returned th_status ${reply.status}`);
         const want = golden.get(n.output)!;
@@ -249,7 +279,11 @@ async function runRemote(
         outputs[o] = bytes;
       }
       if (client.resetCount !== epoch) throw new BoardResetError('RUN');
-      return { ...base, nodes, total: nodes.reduce((s, r) => s + r.counter, 0), bitExact: nodes.every((r) => r.bitExact), wallMs, outputs };
+      const total = graph ? graph.counter : nodes.reduce((s, r) => s + r.counter, 0);
+      return {
+        ...base, nodes, total, bitExact: nodes.every((r) => r.bitExact), wallMs, outputs,
+        ...(graph ? { dispatchOverhead: graph.overhead, requests: graph.requests } : {}),
+      };
     } catch (e) {
       last = e;
       if (!retriable(e)) throw e;

@@ -45,10 +45,11 @@ export function formatBlock(r: BlockResult, energy?: EnergyResult): string {
   const t = blockTime(r);
   let total = `block: ${int(r.total)} ${r.counterUnit}, ${int(r.macs)} MACs (${r.total > 0 ? sig(r.macs / r.total) : '-'} MAC/${unit === 'instructions' ? 'instr' : unit})`;
   if (t) total += `, ${formatSI(t.s, 's')}${t.note ? ` (${t.note})` : ''}`;
+  if (r.dispatchOverhead !== undefined) total += `; board block counter − Σ layers = ${int(r.dispatchOverhead)} (dispatch between layers) in ${r.requests ?? 1} request(s)`;
   if (energy) total += `, energy ${formatSI(energy.perInferenceJ, 'J')}${energy.estimate ? ' (estimate)' : ''} per block`;
   lines.push(total);
   lines.push(`memory: weights ${int(r.weightBytes)} B resident, activation peak ${int(r.peakBytes)} B live at ${r.peakNode}, arena used ${int(r.arenaBytes)} B`);
-  lines.push(`${ok} of ${r.nodes.length} layers bit-exact${r.bitExact ? '' : ''}`);
+  lines.push(`${ok} of ${r.nodes.length} layers bit-exact`);
   for (const n of r.nodes) if (!n.bitExact) lines.push(`✗ ${n.name} (${n.kernel} ${n.shape}): ${n.mismatch}`);
   return lines.join('\n');
 }
