@@ -73,7 +73,9 @@ async function runCommand(opts: RunOpts): Promise<number> {
       process.exit(130); // exit hooks stop the boards this process started
     }
     interrupted = true;
-    process.stderr.write('\ninterrupted: finishing the points in flight, then stopping (results so far are kept; Ctrl-C again to stop now)\n');
+    process.stderr.write('\ninterrupted: aborting the runs in flight, then stopping (results so far are kept; Ctrl-C again to stop now)\n');
+    // ABORT: a long RUN (an energy window of many repeats) stops within about a second.
+    for (const s of slots) void s.board.abort?.().catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
   let results: PointResult[] = [];

@@ -95,6 +95,12 @@ export class HilBoard {
     return runModel(this.board, m, { ...opts, inputs });
   }
 
+  /** Stops the run in flight on the board (ABORT): its run()/measure() rejects with RunAbortedError. */
+  async abort(): Promise<void> {
+    await this.board.abort?.();
+  }
+
+  /** Stops the run in flight (ABORT), then closes the link. */
   close(): Promise<void> {
     return this.board.close();
   }

@@ -1,5 +1,5 @@
-// Ctrl-C mid-sweep: the points in flight finish, the table of what ran is printed, the results file
-// holds exactly those points and resumes cleanly.
+// Ctrl-C mid-sweep: the runs in flight are aborted, the table of what ran is printed, the results
+// file holds exactly the finished points and resumes cleanly.
 import t from 'tap';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,7 +30,7 @@ t.test('SIGINT during a host-sim sweep', async (t) => {
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   t.ok(sent, 'interrupted after the third point');
   t.equal(code, 1, 'exit status 1: the sweep did not finish');
-  t.match(err, /interrupted: finishing the points in flight, then stopping/);
+  t.match(err, /interrupted: aborting the runs in flight, then stopping/);
   const done = fs.readFileSync(results, 'utf8').trim().split('\n');
   t.ok(done.length >= 3 && done.length < 32, `${done.length} points kept`);
   t.match(out, new RegExp(`${done.length} of ${done.length} points bit-exact`));

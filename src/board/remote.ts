@@ -3,7 +3,7 @@
 import { crc32 } from '../protocol/crc32';
 import { ProtocolClient, ClientOptions } from '../protocol/client';
 import { CounterKindCode, ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
-import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, VerifyError } from '../protocol/errors';
+import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
 import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
 import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
@@ -43,6 +43,7 @@ export function boardInfoFromHello(h: HelloInfo, name?: string): BoardInfo {
     protocolVersion: h.protocolVersion,
     firmwareVersion: h.firmwareVersion,
     kernels: h.kernels.map((k) => ({ ...k })),
+    ...(h.maxRepeat !== undefined ? { maxRepeat: h.maxRepeat } : {}),
   };
 }
 
@@ -65,6 +66,8 @@ export class RemoteBoard implements Board {
   runRetries = 0;
   private needHello = false;
   private catalogCache?: KernelCatalog;
+  /** Bumped by abort(): a run() begun before it sends no RUN after it. */
+  private abortEpoch = 0;
 
   private constructor(
     readonly client: ProtocolClient,
@@ -123,6 +126,13 @@ export class RemoteBoard implements Board {
     }
     const repeat = req.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
+    const maxRepeat = this.info.maxRepeat;
+    if (maxRepeat !== undefined && repeat > maxRepeat) {
+      throw new RangeError(`repeat = ${repeat} for ${req.kernel}: ${this.info.name} accepts at most ${maxRepeat} (its HELLO max_repeat)`);
+    }
+    if (req.kernel === 'gelu' && !((req.consts?.[0] ?? 0) > 0)) {
+      throw new RangeError(`gelu: consts[0] (qb) must be > 0, got ${req.consts?.[0]} (docs/kernels.md)`);
+    }
     if (req.rq.length < k.nRq) throw new RangeError(`${req.kernel} needs ${k.nRq} rq pairs, got ${req.rq.length}`);
     if ((req.consts?.length ?? 0) < k.nConsts) throw new RangeError(`${req.kernel} needs ${k.nConsts} consts, got ${req.consts?.length ?? 0}`);
     const shape = k.usesT ? { ...req.shape, T: req.shape.T ?? req.shape.S } : req.shape;
@@ -146,6 +156,7 @@ export class RemoteBoard implements Board {
 
   async run(req: RunRequest): Promise<RunResult> {
     const { layout, kernelId, cores } = this.plan(req);
+    const epoch0 = this.abortEpoch;
     // Inputs and the zero padding between them: one region, one CRC.
     const span = new Uint8Array(layout.inputsEnd);
     req.inputs.forEach((buf, i) => span.set(buf, layout.inputOffsets[i]));
@@ -175,6 +186,7 @@ export class RemoteBoard implements Board {
         if (this.needHello) await this.rehello();
         const epoch = this.client.resetCount;
         await this.client.write(0, span);
+        if (this.abortEpoch !== epoch0) throw new RunAbortedError(0, `RUN ${req.kernel} ${shapeText(req.shape)} aborted before it was sent`);
         const reply = await this.client.run(params);
         if (reply.status !== 0) {
           throw new Error(`${req.kernel} ${shapeText(req.shape)} on ${this.info.name}: kernel returned th_status ${reply.status}`);
@@ -237,7 +249,17 @@ export class RemoteBoard implements Board {
     await this.client.reset();
   }
 
+  /**
+   * Stops the RUN in flight (ABORT; its run() rejects with RunAbortedError naming the repeats done)
+   * and keeps a run() already under way from sending its RUN. Takes at most about a second.
+   */
+  async abort(): Promise<void> {
+    this.abortEpoch++;
+    await this.client.abort();
+  }
+
   async close(): Promise<void> {
+    await this.abort().catch(() => undefined);
     await this.client.close().catch(() => undefined);
     if (this.opts.onClose) await this.opts.onClose();
   }

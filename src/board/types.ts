@@ -15,6 +15,7 @@ export interface BoardInfo {
   protocolVersion: number;  // 0 for boards without a link
   firmwareVersion: string;
   kernels: { id: number; name: string }[];
+  maxRepeat?: number;       // largest RUN repeat the board accepts (HELLO); absent: no stated limit
 }
 
 export interface Shape { S: number; E: number; P: number; H: number; T?: number }
@@ -45,5 +46,8 @@ export interface RunResult {
 export interface Board {
   readonly info: BoardInfo;
   run(req: RunRequest): Promise<RunResult>;
+  /** Stops the run in flight (ABORT) and any run() already called; absent where a run cannot be stopped. */
+  abort?(): Promise<void>;
+  /** Aborts the run in flight, then closes the link. */
   close(): Promise<void>;
 }

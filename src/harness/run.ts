@@ -65,6 +65,8 @@ export async function runOnBoards(slots: BoardSlot[], allPoints: TestPoint[], op
       const point = { ...p, cores: Math.min(p.cores, slot.board.info.nCores) };
       progress.start(`${pointLabel(point)} on ${slot.board.info.name}${slots.length > 1 ? `#${slots.indexOf(slot)}` : ''}`);
       const r = await runPoint(slot.board, point, { dumpDir: opts.dumpDir, energy: slot.energy, energyRepeat: opts.energyRepeat });
+      // A point stopped by Ctrl-C (its RUN aborted) is not a result: --resume runs it again.
+      if (r.error && opts.stopped?.()) return { ...r, error: INTERRUPTED };
       if (r.error && r.cause && isLinkFailure(r.cause)) throw new BoardFailure(`${slot.board.info.name}: ${r.error}`, { cause: r.cause });
       return r;
     }, {

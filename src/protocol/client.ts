@@ -5,7 +5,7 @@ import type { Transport } from '../transport/types';
 import { CobsDecoder } from './cobs';
 import { crc32 } from './crc32';
 import { DEFAULT_MAX_FRAME, ErrorCode, MIN_MAX_FRAME, FRAME_OVERHEAD, MAX_SEQ, MsgType, WRITE_HDR_BYTES, REPLY_BIT, msgTypeName } from './constants';
-import { BoardError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, VerifyError } from './errors';
+import { BoardError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from './errors';
 import { ChunkSizer, RttEstimator } from './linefit';
 import {
   Frame,
@@ -71,7 +71,18 @@ interface Pending {
   events: Event[];
   notify: (() => void) | null;
   fail: Error | null;
+  /** abort() was called for it: ABORT sent (and resent by abort()), the request itself never resent. */
+  aborting?: boolean;
+  /** Resolves when the exchange ends (reply, error, close). */
+  settled?: Promise<void>;
 }
+
+/** Requests a board stops on ABORT. */
+const ABORTABLE = new Set<number>([MsgType.RUN]);
+/** ABORT resend period while its RUN has not answered. */
+const ABORT_RESEND_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Internal: a WRITE/READ frame is much longer than the line carries now; the caller re-chunks. */
 class Oversized extends Error {}
@@ -282,6 +293,8 @@ export class ProtocolClient extends EventEmitter {
     const seq = this.nextSeq();
     const wire = encodeFrame(type, seq, payload);
     const p: Pending = { seq, type, events: [], notify: null, fail: null };
+    let settle = (): void => undefined;
+    p.settled = new Promise<void>((r) => (settle = r));
     this.pending = p;
     this.stats.requests++;
     const started = Date.now();
@@ -296,6 +309,16 @@ export class ProtocolClient extends EventEmitter {
     };
     try {
       for (;;) {
+        if (p.aborting) {
+          // abort() resends ABORT, which the board answers with this request's reply: never resend
+          // the request itself (a RUN the board never got would start).
+          const e = await this.next(p, ABORT_RESEND_MS);
+          if (e.kind === 'reply') {
+            const got = this.accept(p, e.frame, size, () => ++tooLarge);
+            if (got) return got;
+          }
+          continue;
+        }
         if (tries > 0) {
           if (corruptRun > 0) {
             // A short pause: a valid reply behind the garbage still counts.
@@ -349,7 +372,37 @@ export class ProtocolClient extends EventEmitter {
       }
     } finally {
       if (this.pending === p) this.pending = null;
+      settle();
     }
+  }
+
+  /**
+   * Stops the RUN in flight: sends ABORT with its seq (after a 0x00), resent every 200 ms, until
+   * the RUN settles or waitMs pass (then the RUN fails with RunAbortedError without its reply).
+   * The RUN's own promise rejects with RunAbortedError (completed repeats), or resolves when its
+   * reply won the race. Returns false when no RUN was in flight.
+   */
+  async abort(waitMs = 1000): Promise<boolean> {
+    const p = this.pending;
+    if (!p || !ABORTABLE.has(p.type) || this.closedErr) return false;
+    p.aborting = true;
+    const wire = encodeFrame(MsgType.ABORT, p.seq);
+    const frame = new Uint8Array(wire.length + 1); // 0x00 first: flushes the board's decoder
+    frame.set(wire, 1);
+    let over = false;
+    void p.settled!.then(() => (over = true));
+    const end = Date.now() + waitMs;
+    while (!over && !this.closedErr && Date.now() < end) {
+      this.emit('send', MsgType.ABORT, p.seq, 0);
+      await this.send(frame).catch(() => undefined);
+      await Promise.race([p.settled, sleep(Math.min(ABORT_RESEND_MS, Math.max(0, end - Date.now())))]);
+    }
+    if (!over && !p.fail) {
+      p.fail = new RunAbortedError(0, `${msgTypeName(p.type)}: no reply to ABORT within ${waitMs} ms (the board may still be running it)`, p.type);
+      p.notify?.();
+    }
+    await p.settled;
+    return true;
   }
 
   /**
@@ -362,7 +415,12 @@ export class ProtocolClient extends EventEmitter {
     if (f.type === MsgType.ERROR) {
       const err = parseError(f.payload);
       if (err.code === ErrorCode.TOO_LARGE && (err.detail !== size || countTooLarge() < 3)) return null;
+      if (err.code === ErrorCode.ABORTED) throw new RunAbortedError(err.detail, err.text, err.requestType);
       throw err;
+    }
+    if (f.type === (MsgType.ABORT | REPLY_BIT) && p.aborting) {
+      // The board has nothing under this seq: the RUN never reached it.
+      throw new RunAbortedError(0, `${msgTypeName(p.type)} aborted: the board was not running it`, p.type);
     }
     throw new ProtocolError(`reply to ${msgTypeName(p.type)} seq ${p.seq} has type ${msgTypeName(f.type)}`);
   }

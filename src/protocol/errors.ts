@@ -1,6 +1,6 @@
 // Error classes of the link: board-reported errors, resets, timeouts, closed links, bad replies.
 
-import { errorCodeName, msgTypeName } from './constants';
+import { ErrorCode, MsgType, errorCodeName, msgTypeName } from './constants';
 
 /** The board answered with an ERROR frame. */
 export class BoardError extends Error {
@@ -18,6 +18,21 @@ export class BoardError extends Error {
     this.name = 'BoardError';
     this.codeName = codeName;
     this.requestName = requestName;
+  }
+}
+
+/**
+ * A RUN stopped by ABORT (board.abort(), board.close(), Ctrl-C): `completed` repeats ran (0 when
+ * the board was not running it, or the RUN was never sent). code ABORTED, detail = completed.
+ */
+export class RunAbortedError extends BoardError {
+  constructor(
+    readonly completed: number,
+    text: string,
+    requestType: number = MsgType.RUN,
+  ) {
+    super(ErrorCode.ABORTED, requestType, completed, text);
+    this.name = 'RunAbortedError';
   }
 }
 
