@@ -37,7 +37,7 @@ export interface ClientOptions {
   budgetMs?: number;
   /** Also stop after this many resends (default: no count, the time budget decides). */
   retries?: number;
-  /** Pause before resending after a corrupted reply, ms; doubles up to 8x while corruption repeats (default 2). */
+  /** Pause before resending after the third corrupted reply in a row, ms; doubles up to 8x while corruption repeats (default 2). */
   backoffMs?: number;
   /** Largest frame the host offers in HELLO (default 4096). */
   hostMaxFrame?: number;
@@ -320,9 +320,10 @@ export class ProtocolClient extends EventEmitter {
           continue;
         }
         if (tries > 0) {
-          if (corruptRun > 0) {
-            // A short pause: a valid reply behind the garbage still counts.
-            const until = Date.now() + Math.min(wait, this.opts.backoffMs * 2 ** Math.min(corruptRun - 1, 3));
+          if (corruptRun > 2) {
+            // Damage keeps coming: pause a little (a valid reply behind the garbage still counts). The
+            // first two resends go at once: a late reply to any try of this seq is accepted anyway.
+            const until = Date.now() + Math.min(wait, this.opts.backoffMs * 2 ** Math.min(corruptRun - 3, 3));
             for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
               const e = await this.next(p, left);
               if (e.kind === 'reply') {
