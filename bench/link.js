@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // bench/link.js - link cost: payload/wire efficiency of 4 KiB frames, and a fixed list of kernel runs
 // streamed to host-sim (time per run, bytes moved). Runs on dist/ when built, else on src/ via ts-node.
-// Usage: node bench/link.js [--json FILE] [--repeat N]
+// Then the damage table: the example sweep through tools/fault-relay.js at 0%, 0.1% and 1% damage.
+// Usage: node bench/link.js [--json FILE] [--repeat N] [--damage-config FILE] [--damage LIST] [--no-damage | --damage-only]
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -140,13 +141,56 @@ async function streamedVsRebuild() {
   return { points: points.length, streamed, rebuilt, rebuiltSample: sample.length };
 }
 
+/**
+ * Time and bytes of one sweep through the fault relay at each damage level d: bytes flipped with
+ * probability d, dropped with d/5, duplicated with d/5, each direction (d = 1%: the issue-8 line).
+ * Every level runs the same points on a fresh host-sim and must end with every point bit-exact.
+ */
+async function damageTable() {
+  const why = hostSimUnavailable() || require('../tools/fault-relay-start').socatMissing();
+  if (why) return { skipped: why };
+  const { startRelay } = require('../tools/fault-relay-start');
+  const { startHostSim } = require(path.join(lib, 'board', 'hostsim'));
+  const { loadConfig } = require(path.join(lib, 'harness', 'config'));
+  const { expandPoints } = require(path.join(lib, 'harness', 'points'));
+  const { runOnBoards } = require(path.join(lib, 'harness', 'run'));
+  const config = opt('--damage-config', path.join(root, 'examples', 'testConfig.yml'));
+  const levels = opt('--damage', '0,0.001,0.01').split(',').map(Number);
+  const points = expandPoints(loadConfig(config));
+  const tensorBytes = points.reduce((n, p) => n + native.kernelSizes(p.kernel, p.shape).inputs.reduce((a, b) => a + b, 0) + native.kernelSizes(p.kernel, p.shape).output, 0);
+  const rows = [];
+  for (const d of levels) {
+    const sim = await startHostSim({ arenaBytes: 1 << 22 });
+    const relay = await startRelay(['--seed', '1', '--flip', String(d), '--drop', String(d / 5), '--dup', String(d / 5), '--board-port', sim.port, '--quiet']);
+    let row;
+    try {
+      const board = await openBoard({ board: 'host-sim', port: relay.port });
+      try {
+        const t0 = process.hrtime.bigint();
+        const { results } = await runOnBoards([{ board }], points, { quiet: true, log: () => undefined });
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        const c = board.client.stats;
+        row = { damage: d, seconds, ok: results.filter((r) => r.bitExact).length, total: points.length, hostToBoard: c.bytesOut, boardToHost: c.bytesIn, requests: c.requests, resends: c.resends, timeouts: c.timeouts, chunkAtEnd: board.client.chunkLimit };
+      } finally {
+        await board.close();
+      }
+    } finally {
+      const st = await relay.stop();
+      await sim.stop();
+      if (row && st) row.faults = st.toBoard.dropped + st.toBoard.duplicated + st.toBoard.flipped + st.toHost.dropped + st.toHost.duplicated + st.toHost.flipped;
+    }
+    rows.push(row);
+  }
+  return { config: config.startsWith(root) ? path.relative(root, config) : config, points: points.length, tensorBytes, rows };
+}
+
 (async () => {
   const eff = frameEfficiency(4096);
   console.log('Frame efficiency (WRITE, 4 KiB frames):');
   for (const r of eff) {
     console.log(`  ${r.data.padEnd(9)} ${r.payloadBytes} data bytes in ${r.wireBytes} wire bytes: ${(100 * r.efficiency).toFixed(2)}% (with reply ${(100 * r.roundTripEfficiency).toFixed(2)}%)`);
   }
-  const sw = await sweep();
+  const sw = args.includes('--damage-only') ? { skipped: '--damage-only' } : await sweep();
   if (sw.skipped) console.log(`Sweep skipped: ${sw.skipped}`);
   else {
     console.log(`\nSweep over host-sim: ${sw.points} runs (median of ${sw.repeatPerPoint}), all bit-exact`);
@@ -158,7 +202,7 @@ async function streamedVsRebuild() {
     }
     console.log(`  total ${sw.totalMs.toFixed(1)} ms for ${sw.points} runs (${(sw.totalMs / sw.points).toFixed(2)} ms/run; kernels ${sw.kernelMs.toFixed(1)} ms), ${sw.bytes} tensor bytes, ${sw.throughputKiBs.toFixed(0)} KiB/s`);
   }
-  const cmp = await streamedVsRebuild();
+  const cmp = args.includes('--damage-only') ? { skipped: '--damage-only' } : await streamedVsRebuild();
   if (cmp.skipped) console.log(`Streamed vs rebuild skipped: ${cmp.skipped}`);
   else {
     const perStreamed = cmp.streamed.seconds / cmp.streamed.total;
@@ -168,8 +212,20 @@ async function streamedVsRebuild() {
     console.log(`  rebuild per point (reference): ${cmp.rebuilt.seconds.toFixed(2)} s for ${cmp.rebuilt.total} points (${(1000 * perRebuilt).toFixed(0)} ms/point), ${cmp.rebuilt.ok}/${cmp.rebuilt.total} bit-exact${cmp.rebuiltSample < cmp.points ? ` (an even sample; the whole sweep would take ~${(perRebuilt * cmp.points).toFixed(0)} s; --rebuild-all to run it)` : ''}`);
     console.log(`  streamed is ${(perRebuilt / perStreamed).toFixed(0)}x faster per point (target >= 10x)`);
   }
+  const dmg = args.includes('--no-damage') ? { skipped: '--no-damage' } : await damageTable();
+  if (dmg.skipped) console.log(`\nDamage table skipped: ${dmg.skipped}`);
+  else {
+    console.log(`\nDamaged line (tools/fault-relay.js; damage d: each byte, each way, flipped with p = d, dropped d/5, duplicated d/5),`);
+    console.log(`${dmg.config}, ${dmg.points} points, ${dmg.tensorBytes} tensor bytes (inputs + outputs), host-sim behind the relay:`);
+    console.log('  damage  time s  bit-exact   host->board B  board->host B  wire B/tensor B  requests  resends  timeouts  faults  chunk at end');
+    for (const r of dmg.rows) {
+      console.log(
+        `  ${(100 * r.damage).toFixed(1).padStart(5)}% ${r.seconds.toFixed(1).padStart(7)} ${`${r.ok}/${r.total}`.padStart(10)} ${String(r.hostToBoard).padStart(15)} ${String(r.boardToHost).padStart(14)} ${((r.hostToBoard + r.boardToHost) / dmg.tensorBytes).toFixed(2).padStart(16)} ${String(r.requests).padStart(9)} ${String(r.resends).padStart(8)} ${String(r.timeouts).padStart(9)} ${String(r.faults ?? '-').padStart(7)} ${String(r.chunkAtEnd).padStart(13)}`,
+      );
+    }
+  }
   const json = opt('--json');
-  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw, streamedVsRebuild: cmp }, null, 2));
+  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw, streamedVsRebuild: cmp, damage: dmg }, null, 2));
 })().catch((e) => {
   console.error(e.message);
   process.exit(1);

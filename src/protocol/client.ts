@@ -148,9 +148,9 @@ export class ProtocolClient extends EventEmitter {
     transport.onReopen?.(() => this.onReopened());
   }
 
-  /** Data bytes per WRITE/READ frame now (kept for callers of the old fixed limit). */
+  /** Data bytes per READ frame now: the frame limit and what the line carries. */
   get chunkLimit(): number {
-    return this.chunks.limit;
+    return Math.min(this.chunks.limit, this.maxFrame - FRAME_OVERHEAD);
   }
 
   get description(): string {
