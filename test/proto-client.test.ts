@@ -242,3 +242,57 @@ t.test('BOOT payload parses even when its HELLO reply carries kernels', async (t
   await dev.write(Buffer.concat([Buffer.of(0), encodeFrame(MsgType.BOOT, 0, buildHello(h))]));
   t.same(await got, h);
 });
+
+t.test('a board back at max_frame 256 (BOOT lost): TOO_LARGE of our own frame thrown after 3, not resent for the whole budget', async (t) => {
+  const { client, board } = setup({ timeoutMs: 200, budgetMs: 20000 });
+  await client.hello();
+  board.silentReset();
+  const t0 = Date.now();
+  const e = (await client.write(0, new Uint8Array(1000)).catch((x) => x)) as BoardError;
+  t.type(e, BoardError);
+  t.equal(e.codeName, 'TOO_LARGE');
+  t.equal(e.detail, 1000 + 4 + 7, 'the board measured our own frame');
+  t.equal(client.stats.resends, 2, 'three tries, then thrown');
+  t.ok(Date.now() - t0 < 2000, 'did not wait out the 20 s budget');
+});
+
+t.test('frames that keep failing shrink the chunk (the frame in flight is split); clean frames grow it back', async (t) => {
+  const { client, board } = setup({ hostMaxFrame: 4096, timeoutMs: 100 });
+  t.equal(client.chunkLimit, 256 - 7, 'full frames before HELLO');
+  await client.hello();
+  const data = Uint8Array.from({ length: 6000 }, (_, i) => (i * 13 + 1) & 0xff);
+  // Every request longer than 600 wire bytes is lost: only frames of ≲ 590 data bytes get through.
+  const host = client.transport as MemoryTransport;
+  const write = host.write.bind(host);
+  host.write = (d: Uint8Array) => (d.length > 600 ? Promise.resolve() : write(d));
+  await client.write(0, data);
+  t.same(board.arena.subarray(0, 6000), data, 'every byte arrived');
+  // AIMD: it hovers at the largest frame that gets through (≤ 590 B), at most one 25% step above.
+  t.ok(client.chunkLimit <= 590 * 1.25, `chunk shrank to what the line carries (${client.chunkLimit} B)`);
+  t.ok(client.stats.timeouts >= 1 && client.stats.timeouts < 40, `a few lost frames (${client.stats.timeouts})`);
+  host.write = write;
+  const small = client.chunkLimit;
+  await client.write(0, data);
+  await client.write(0, data);
+  t.ok(client.chunkLimit > small, `a clean line grows it back (${small} -> ${client.chunkLimit} B)`);
+  t.same(await client.read(0, 6000), data);
+});
+
+t.test('a reopened link fails the request in flight with LinkReopenedError and emits reopen', async (t) => {
+  const { client, board, host } = setup({ timeoutMs: 5000 });
+  await client.hello();
+  let reopen: (() => void) | undefined;
+  (host as unknown as { onReopen: (l: () => void) => void }).onReopen = (l) => (reopen = l);
+  // The client subscribed in its constructor: subscribe a second client-like listener by hand.
+  const c2 = new ProtocolClient(host, { timeoutMs: 5000 });
+  await c2.hello();
+  const reopened = new Promise((r) => c2.on('reopen', r));
+  board.dropRequests = 1;
+  const p = c2.crc(0, 4);
+  setTimeout(() => reopen!(), 20);
+  await t.rejects(p, { name: 'LinkReopenedError', message: 'link to memory:a was reopened during CRC; the board may have restarted' });
+  await reopened;
+  t.equal(c2.stats.reopens, 1);
+  t.equal(c2.maxFrame, 256, 'a new board may answer: back to the default frame until HELLO');
+  t.equal(client.stats.reopens, 0);
+});
