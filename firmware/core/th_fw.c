@@ -1,5 +1,5 @@
 /* th_fw.c - the firmware core: decodes frames, answers repeats from the cache, dispatches requests
- * (RUN in th_run.c), replies through th_reply.c. */
+ * (RUN in th_run.c, GRAPH in th_graph.c), replies through th_reply.c. */
 #include "th_fw.h"
 
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "th_abort.h"
 #include "th_cobs.h"
 #include "th_crc32.h"
+#include "th_graph.h"
 #include "th_proto.h"
 #include "th_reply.h"
 #include "th_run.h"
@@ -219,6 +220,7 @@ static void on_frame(th_cobs_event ev) {
     case TH_MSG_READ: on_read(pl, pn); break;
     case TH_MSG_CRC: on_crc(pl, pn); break;
     case TH_MSG_RUN: th_run(pl, pn, arena, arena_bytes); break;
+    case TH_MSG_GRAPH: th_graph(pl, pn, arena, arena_bytes); break;
     case TH_MSG_COUNTERS: on_counters(pn); break;
     case TH_MSG_RESET: on_reset(pn); break;
     default:

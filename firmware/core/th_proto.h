@@ -24,6 +24,7 @@
 #define TH_MSG_COUNTERS 0x06
 #define TH_MSG_RESET 0x07
 #define TH_MSG_ABORT 0x08 /* stops the RUN in flight (same seq as that RUN); never cached */
+#define TH_MSG_GRAPH 0x09 /* runs a list of RUN-like nodes in one request */
 #define TH_MSG_BOOT 0xC0
 #define TH_MSG_ERROR 0xFF
 
@@ -42,6 +43,7 @@
 #define TH_PERR_BAD_ALIGN 12
 #define TH_PERR_REPEAT_LIMIT 13 /* RUN repeat above the board's max_repeat (detail: max_repeat) */
 #define TH_PERR_ABORTED 14 /* RUN stopped by ABORT (detail: repeats completed) */
+#define TH_PERR_BAD_GRAPH 15 /* GRAPH header or node refused (detail: node index; byte 2: node's code) */
 
 /* Counter kinds in HELLO (same numbers as hal_counter_kind). */
 #define TH_PROTO_COUNTER_CYCLES 0
@@ -61,6 +63,9 @@
 #define TH_PROTO_RUN_WAITS 0x0001
 #define TH_PROTO_ERROR_FIXED_BYTES 8 /* ERROR reply before the message */
 #define TH_PROTO_MAX_STRING 63       /* longest HELLO string the board sends */
+#define TH_PROTO_GRAPH_HDR_BYTES 8   /* GRAPH request before the nodes */
+#define TH_PROTO_GRAPH_REPLY_FIXED_BYTES 16 /* GRAPH reply before the node entries */
+#define TH_PROTO_GRAPH_MAX_NODES 32  /* nodes in one GRAPH request, every board */
 
 /* HELLO extension block, after the kernel list: fields of u8 tag, u8 length, data. */
 #define TH_PROTO_EXT_MAX_REPEAT 1 /* u32: largest RUN repeat the board accepts */

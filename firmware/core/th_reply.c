@@ -91,8 +91,9 @@ void th_send_zero(void) {
 }
 
 const char *th_type_name(uint8_t type) {
-  static const char *const names[9] = {"?", "HELLO", "WRITE", "READ", "CRC", "RUN", "COUNTERS", "RESET", "ABORT"};
-  return type < 9 ? names[type] : "?";
+  static const char *const names[10] = {"?",   "HELLO",    "WRITE", "READ", "CRC",
+                                        "RUN", "COUNTERS", "RESET", "ABORT", "GRAPH"};
+  return type < 10 ? names[type] : "?";
 }
 
 int th_region(uint8_t type, const char *what, uint32_t off, uint64_t len, uint32_t arena_bytes) {

@@ -33,21 +33,25 @@ typedef struct {
   th_status status[TH_MAX_CORES];
 } run_job;
 
+static run_job job;
+
 static void run_core(int32_t core_id, void *arg) {
-  run_job *job = (run_job *)arg;
+  run_job *jb = (run_job *)arg;
   th_ctx ctx;
-  if (core_id < 0 || core_id >= job->n_cores) return;
+  if (core_id < 0 || core_id >= jb->n_cores) return;
   ctx.core_id = core_id;
-  ctx.n_cores = job->n_cores;
-  ctx.scratch = job->scratch;
-  ctx.scratch_bytes = job->scratch_bytes;
+  ctx.n_cores = jb->n_cores;
+  ctx.scratch = jb->scratch;
+  ctx.scratch_bytes = jb->scratch_bytes;
   ctx.barrier = hal_barrier;
   ctx.barrier_arg = 0;
-  job->status[core_id] = th_kernel_run(job->id, &job->params, job->inputs, job->output, &ctx);
+  jb->status[core_id] = th_kernel_run(jb->id, &jb->params, jb->inputs, jb->output, &ctx);
 }
 
-static void run_prefix(const th_kernel_desc *d) {
-  th_txt("RUN ");
+/* "RUN linear_qk: " (GRAPH: "GRAPH linear_qk: "; th_graph puts the node index in front). */
+static void run_prefix(uint8_t type, const th_kernel_desc *d) {
+  th_txt(th_type_name(type));
+  th_txt(" ");
   th_txt(d->name);
   th_txt(": ");
 }
@@ -56,136 +60,154 @@ static int overlaps(uint64_t a, uint64_t la, uint64_t b, uint64_t lb) {
   return la && lb && a < b + lb && b < a + la;
 }
 
-static run_job job;
+void th_node_bind(const th_node *nd, uint8_t *arena) {
+  uint32_t i;
+  memset(&job, 0, sizeof job);
+  job.id = nd->id;
+  job.n_cores = nd->n_cores;
+  job.params = nd->params;
+  for (i = 0; i < nd->n_in; i++) job.inputs[i] = arena + nd->in_off[i];
+  job.output = arena + nd->out_off;
+  job.scratch = nd->scr_len ? arena + nd->scr_off : 0;
+  job.scratch_bytes = nd->scr_len;
+}
 
-void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) {
+th_status th_node_exec(uint64_t per_core[TH_MAX_CORES]) {
+  th_status st = TH_OK;
+  int32_t i;
+  for (i = 0; i < TH_MAX_CORES; i++) per_core[i] = 0;
+  hal_parallel(job.n_cores, run_core, &job, per_core);
+  for (i = 0; i < job.n_cores; i++)
+    if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
+  return st;
+}
+
+int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_bytes, th_node *nd) {
   static const char *const dim_names[5] = {"S", "E", "P", "H", "T"};
   const th_kernel_desc *d;
   uint32_t n_in, i, k, dims[5], repeat, out_off, scr_off, scr_len, in_off[TH_MAX_INPUTS];
-  uint64_t in_len[TH_MAX_INPUTS], out_len, need, t0, t1, sum[TH_MAX_CORES], pc[TH_MAX_CORES];
-  uint64_t wait_sum[TH_MAX_CORES], wait[TH_MAX_CORES], crit_sum = 0, crit = 0;
-  int waits = 1;
+  uint64_t in_len[TH_MAX_INPUTS], out_len, need;
   size_t in_counts[TH_MAX_INPUTS], out_count;
   int32_t id, cores;
-  th_status st = TH_OK;
-  uint32_t crc, done = 0;
 
   if (n < TH_PROTO_RUN_FIXED_BYTES ||
       n != TH_PROTO_RUN_FIXED_BYTES + 4u * p[3] + TH_PROTO_RUN_TAIL_BYTES) {
-    th_fail(TH_PERR_BAD_LENGTH, TH_MSG_RUN, n);
-    th_txt("RUN: payload of ");
+    th_fail(TH_PERR_BAD_LENGTH, type, n);
+    th_txt(th_type_name(type));
+    th_txt(": payload of ");
     th_num(n);
     th_txt(" bytes, expected 100 + 4 * n_inputs");
     if (n >= 4) { th_txt(" = "); th_num(100u + 4u * p[3]); }
-    return;
+    return 1;
   }
   id = p[0];
   n_in = p[3];
   d = th_kernel_get(id);
   if (!d) {
-    th_fail(TH_PERR_BAD_KERNEL, TH_MSG_RUN, (uint32_t)id);
-    th_txt("RUN: unknown kernel id ");
+    th_fail(TH_PERR_BAD_KERNEL, type, (uint32_t)id);
+    th_txt(th_type_name(type));
+    th_txt(": unknown kernel id ");
     th_num((uint32_t)id);
-    return;
+    return 1;
   }
   if ((int32_t)n_in != d->n_inputs) {
-    th_fail(TH_PERR_BAD_KERNEL, TH_MSG_RUN, n_in);
-    run_prefix(d);
+    th_fail(TH_PERR_BAD_KERNEL, type, n_in);
+    run_prefix(type, d);
     th_txt("n_inputs ");
     th_num(n_in);
     th_txt(", the kernel takes ");
     th_num((uint32_t)d->n_inputs);
-    return;
+    return 1;
   }
   cores = hal_cores() > TH_MAX_CORES ? TH_MAX_CORES : hal_cores();
   if (p[1] < 1 || p[1] > cores) {
-    th_fail(TH_PERR_BAD_CORES, TH_MSG_RUN, p[1]);
-    run_prefix(d);
+    th_fail(TH_PERR_BAD_CORES, type, p[1]);
+    run_prefix(type, d);
     th_txt("n_cores ");
     th_num(p[1]);
     th_txt(" outside 1..");
     th_num((uint32_t)cores);
-    return;
+    return 1;
   }
-  memset(&job, 0, sizeof job);
-  job.id = id;
-  job.n_cores = p[1];
+  memset(nd, 0, sizeof *nd);
+  nd->id = id;
+  nd->n_cores = p[1];
   if (p[2] > TH_PROTO_SPLIT_ROWS) {
-    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, p[2]);
-    run_prefix(d);
+    th_fail(TH_PERR_BAD_SHAPE, type, p[2]);
+    run_prefix(type, d);
     th_txt("split ");
     th_num(p[2]);
     th_txt(" is neither 0 (heads) nor 1 (rows)");
-    return;
+    return 1;
   }
   repeat = th_rd32(p + 84);
   if (repeat == 0) {
-    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, 0);
-    run_prefix(d);
+    th_fail(TH_PERR_BAD_SHAPE, type, 0);
+    run_prefix(type, d);
     th_txt("repeat 0, must be at least 1");
-    return;
+    return 1;
   }
   if (repeat > th_fw_max_repeat()) {
-    th_fail(TH_PERR_REPEAT_LIMIT, TH_MSG_RUN, th_fw_max_repeat());
-    run_prefix(d);
+    th_fail(TH_PERR_REPEAT_LIMIT, type, th_fw_max_repeat());
+    run_prefix(type, d);
     th_txt("repeat ");
     th_num(repeat);
     th_txt(" above this board's limit of ");
     th_num(th_fw_max_repeat());
     th_txt(" (HELLO max_repeat)");
-    return;
+    return 1;
   }
   for (i = 0; i < 5; i++) {
     dims[i] = th_rd32(p + 4 + 4 * i);
     if (i == 4 && !d->uses_T) dims[i] = 1; /* T is read by mhsa_dft only */
     if (dims[i] < 1 || dims[i] > TH_MAX_DIM) {
-      th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, dims[i]);
-      run_prefix(d);
+      th_fail(TH_PERR_BAD_SHAPE, type, dims[i]);
+      run_prefix(type, d);
       th_txt(dim_names[i]);
       th_txt(" = ");
       th_num(dims[i]);
       th_txt(" outside 1..65535");
-      return;
+      return 1;
     }
   }
-  job.params.shape.S = (int32_t)dims[0];
-  job.params.shape.E = (int32_t)dims[1];
-  job.params.shape.P = (int32_t)dims[2];
-  job.params.shape.H = (int32_t)dims[3];
-  job.params.shape.T = (int32_t)dims[4];
-  job.params.split = p[2] ? TH_SPLIT_ROWS : TH_SPLIT_HEADS;
+  nd->params.shape.S = (int32_t)dims[0];
+  nd->params.shape.E = (int32_t)dims[1];
+  nd->params.shape.P = (int32_t)dims[2];
+  nd->params.shape.H = (int32_t)dims[3];
+  nd->params.shape.T = (int32_t)dims[4];
+  nd->params.split = p[2] ? TH_SPLIT_ROWS : TH_SPLIT_HEADS;
   for (i = 0; i < TH_MAX_RQ; i++) {
-    job.params.rq[i].mul = (int32_t)th_rd32(p + 24 + 8 * i);
-    job.params.rq[i].div = (int32_t)th_rd32(p + 28 + 8 * i);
+    nd->params.rq[i].mul = (int32_t)th_rd32(p + 24 + 8 * i);
+    nd->params.rq[i].div = (int32_t)th_rd32(p + 28 + 8 * i);
   }
-  for (i = 0; i < TH_MAX_CONSTS; i++) job.params.consts[i] = (int32_t)th_rd32(p + 72 + 4 * i);
+  for (i = 0; i < TH_MAX_CONSTS; i++) nd->params.consts[i] = (int32_t)th_rd32(p + 72 + 4 * i);
   for (i = 0; i < (uint32_t)d->n_rq && i < TH_MAX_RQ; i++) {
-    int32_t div = job.params.rq[i].div;
+    int32_t div = nd->params.rq[i].div;
     if (div < 0 || div > 31) {
-      th_fail(TH_PERR_BAD_RQ, TH_MSG_RUN, (uint32_t)div);
-      run_prefix(d);
+      th_fail(TH_PERR_BAD_RQ, type, (uint32_t)div);
+      run_prefix(type, d);
       th_txt("rq");
       th_num(i);
       th_txt(" div ");
       if (div < 0) { th_txt("-"); th_num((uint64_t)(-(int64_t)div)); } else th_num((uint32_t)div);
       th_txt(" outside 0..31");
-      return;
+      return 1;
     }
   }
-  if (id == TH_K_GELU && job.params.consts[0] <= 0) {
+  if (id == TH_K_GELU && nd->params.consts[0] <= 0) {
     /* docs/kernels.md: qb > 0 (the host's golden model refuses it too). */
-    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, (uint32_t)job.params.consts[0]);
-    run_prefix(d);
+    th_fail(TH_PERR_BAD_SHAPE, type, (uint32_t)nd->params.consts[0]);
+    run_prefix(type, d);
     th_txt("qb (consts[0]) = ");
-    if (job.params.consts[0] < 0) th_txt("-");
-    th_num((uint64_t)(-(int64_t)job.params.consts[0])); /* qb <= 0 here */
+    if (nd->params.consts[0] < 0) th_txt("-");
+    th_num((uint64_t)(-(int64_t)nd->params.consts[0])); /* qb <= 0 here */
     th_txt(", must be > 0");
-    return;
+    return 1;
   }
-  if (th_check_params(id, &job.params) != TH_OK ||
-      th_kernel_sizes(id, &job.params.shape, in_counts, &out_count) != TH_OK) {
-    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_RUN, 0);
-    run_prefix(d);
+  if (th_check_params(id, &nd->params) != TH_OK ||
+      th_kernel_sizes(id, &nd->params.shape, in_counts, &out_count) != TH_OK) {
+    th_fail(TH_PERR_BAD_SHAPE, type, 0);
+    run_prefix(type, d);
     th_txt("shape S=");
     th_num(dims[0]);
     th_txt(" E=");
@@ -197,47 +219,47 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
     th_txt(" T=");
     th_num(dims[4]);
     th_txt(" refused by th_check_params");
-    return;
+    return 1;
   }
   /* Regions: every offset + length checked in 64 bits against the arena. */
   for (i = 0; i < n_in; i++) {
     in_off[i] = th_rd32(p + TH_PROTO_RUN_FIXED_BYTES + 4 * i);
     in_len[i] = (uint64_t)in_counts[i] * th_dtype_size(d->input_types[i]);
-    if (th_region(TH_MSG_RUN, d->input_names[i] ? d->input_names[i] : "input", in_off[i], in_len[i], arena_bytes))
-      return;
+    if (th_region(type, d->input_names[i] ? d->input_names[i] : "input", in_off[i], in_len[i], arena_bytes))
+      return 1;
   }
   k = TH_PROTO_RUN_FIXED_BYTES + 4 * n_in;
   out_off = th_rd32(p + k);
   scr_off = th_rd32(p + k + 4);
   scr_len = th_rd32(p + k + 8);
   out_len = (uint64_t)out_count * th_dtype_size(d->output_type);
-  if (th_region(TH_MSG_RUN, "output", out_off, out_len, arena_bytes)) return;
-  if (th_region(TH_MSG_RUN, "scratch", scr_off, scr_len, arena_bytes)) return;
+  if (th_region(type, "output", out_off, out_len, arena_bytes)) return 1;
+  if (th_region(type, "scratch", scr_off, scr_len, arena_bytes)) return 1;
   for (i = 0; i < n_in; i++) {
     uint32_t size = (uint32_t)th_dtype_size(d->input_types[i]);
     if (in_off[i] % size != 0) {
-      th_fail(TH_PERR_BAD_ALIGN, TH_MSG_RUN, in_off[i]);
-      run_prefix(d);
+      th_fail(TH_PERR_BAD_ALIGN, type, in_off[i]);
+      run_prefix(type, d);
       th_txt(d->input_names[i] ? d->input_names[i] : "input");
       th_txt(" offset ");
       th_num(in_off[i]);
       th_txt(" not a multiple of ");
       th_num(size);
-      return;
+      return 1;
     }
   }
-  need = th_scratch_bytes(id, &job.params.shape, job.n_cores);
+  need = th_scratch_bytes(id, &nd->params.shape, nd->n_cores);
   if (scr_len < need) {
-    th_fail(TH_PERR_SCRATCH, TH_MSG_RUN, th_sat32(need));
-    run_prefix(d);
+    th_fail(TH_PERR_SCRATCH, type, th_sat32(need));
+    run_prefix(type, d);
     th_txt("scratch of ");
     th_num(scr_len);
     th_txt(" bytes, needs ");
     th_num(need);
     th_txt(" with ");
-    th_num((uint32_t)job.n_cores);
+    th_num((uint32_t)nd->n_cores);
     th_txt(" cores");
-    return;
+    return 1;
   }
   for (i = 0; i <= n_in; i++) {
     /* i < n_in: an input against the output and the scratch; i == n_in: output against scratch. */
@@ -246,61 +268,73 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
     int hit_out = overlaps(out_off, out_len, a, la);
     int hit_scr = i < n_in && overlaps(scr_off, scr_len, a, la);
     if (hit_out || hit_scr) {
-      th_fail(TH_PERR_OVERLAP, TH_MSG_RUN, (uint32_t)a);
-      run_prefix(d);
+      th_fail(TH_PERR_OVERLAP, type, (uint32_t)a);
+      run_prefix(type, d);
       th_txt(hit_out ? "output" : "scratch");
       th_txt(" overlaps ");
       th_txt(what);
       th_txt(" at offset ");
       th_num(a);
-      return;
+      return 1;
     }
   }
-  for (i = 0; i < n_in; i++) job.inputs[i] = arena + in_off[i];
-  job.output = arena + out_off;
-  job.scratch = scr_len ? arena + scr_off : 0;
-  job.scratch_bytes = scr_len;
+  nd->n_in = n_in;
+  nd->repeat = repeat;
+  for (i = 0; i < n_in; i++) nd->in_off[i] = in_off[i];
+  nd->out_off = out_off;
+  nd->out_len = (uint32_t)out_len; /* <= arena_bytes: checked above */
+  nd->scr_off = scr_off;
+  nd->scr_len = scr_len;
+  return 0;
+}
+
+void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) {
+  static th_node nd;
+  uint64_t t0, t1, sum[TH_MAX_CORES], pc[TH_MAX_CORES];
+  uint64_t wait_sum[TH_MAX_CORES], wait[TH_MAX_CORES], crit_sum = 0, crit = 0;
+  int waits = 1;
+  th_status st = TH_OK, s1;
+  uint32_t i, k, crc, done = 0;
+
+  if (th_run_check(TH_MSG_RUN, p, n, arena_bytes, &nd)) return;
+  th_node_bind(&nd, arena);
 
   memset(sum, 0, sizeof sum);
   memset(wait_sum, 0, sizeof wait_sum);
   hal_trigger(1);
   t0 = hal_counter();
-  for (k = 0; k < repeat; k++) {
-    memset(pc, 0, sizeof pc);
-    hal_parallel(job.n_cores, run_core, &job, pc);
-    for (i = 0; i < (uint32_t)job.n_cores; i++) {
-      sum[i] += pc[i];
-      if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
-    }
+  for (k = 0; k < nd.repeat; k++) {
+    s1 = th_node_exec(pc);
+    for (i = 0; i < (uint32_t)nd.n_cores; i++) sum[i] += pc[i];
+    if (st == TH_OK) st = s1;
     /* Barrier waits and critical path, where the board measures them (th_cluster.h). */
     if (waits && hal_parallel_waits(wait, &crit)) {
-      for (i = 0; i < (uint32_t)job.n_cores; i++) wait_sum[i] += wait[i];
+      for (i = 0; i < (uint32_t)nd.n_cores; i++) wait_sum[i] += wait[i];
       crit_sum += crit;
     } else waits = 0;
     /* Between repeats (not after the last, so repeat 1 measures nothing extra): ABORT? */
-    if (k + 1 < repeat && th_abort_poll()) { done = k + 1; break; }
+    if (k + 1 < nd.repeat && th_abort_poll()) { done = k + 1; break; }
   }
   t1 = hal_counter();
   hal_trigger(0);
   if (done) {
-    th_abort_fail(TH_MSG_RUN, d->name, done, repeat, "repeats");
+    th_abort_fail(TH_MSG_RUN, th_kernel_get(nd.id)->name, done, nd.repeat, "repeats");
     return;
   }
 
-  crc = th_crc32(0, job.output, (size_t)out_len);
+  crc = th_crc32(0, arena + nd.out_off, nd.out_len);
   th_put8((uint32_t)st);
-  th_put8((uint32_t)job.n_cores);
+  th_put8((uint32_t)nd.n_cores);
   th_put16(waits ? TH_PROTO_RUN_WAITS : 0u);
-  th_put32(repeat);
-  th_put64((t1 - t0) / repeat);
-  th_put32((uint32_t)out_len);
+  th_put32(nd.repeat);
+  th_put64((t1 - t0) / nd.repeat);
+  th_put32(nd.out_len);
   th_put32(crc);
-  for (i = 0; i < (uint32_t)job.n_cores; i++) th_put64(sum[i] / repeat);
+  for (i = 0; i < (uint32_t)nd.n_cores; i++) th_put64(sum[i] / nd.repeat);
   if (waits) {
-    for (i = 0; i < (uint32_t)job.n_cores; i++) th_put64(wait_sum[i] / repeat);
-    th_put64(crit_sum / repeat);
+    for (i = 0; i < (uint32_t)nd.n_cores; i++) th_put64(wait_sum[i] / nd.repeat);
+    th_put64(crit_sum / nd.repeat);
   }
   last_run_len = th_out.len - TH_PROTO_HEADER_BYTES;
   memcpy(last_run, th_out.buf + TH_PROTO_HEADER_BYTES, last_run_len);
 }
-

@@ -596,6 +596,173 @@ static void t_run_errors(void) {
   check(fake_guards_ok(), "guards");
 }
 
+/* ---- GRAPH ---- */
+
+/* softmax S=3 E=4 on linear_qk's output (O at 64, 12 bytes) into 80. */
+static runreq sm(void) {
+  runreq r;
+  memset(&r, 0, sizeof r);
+  r.id = TH_K_SOFTMAX; r.cores = 1; r.n_in = 1; r.repeat = 1;
+  r.dims[0] = 3; r.dims[1] = 4; r.dims[2] = 1; r.dims[3] = 1;
+  r.in[0] = 64; r.out = 80; r.scr = 0; r.scr_len = 0;
+  return r;
+}
+
+/* GRAPH payload: header (n_nodes, 3 reserved, repeat), then each node's RUN payload. */
+static uint32_t graph_payload(uint8_t *p, const runreq *nodes, uint32_t count, uint32_t repeat) {
+  uint32_t n = 8, i;
+  p[0] = (uint8_t)count; p[1] = p[2] = p[3] = 0;
+  w32(p + 4, repeat);
+  for (i = 0; i < count; i++) n += run_payload(&nodes[i], p + n);
+  return n;
+}
+
+static uint8_t gpl[8192];
+static reply *graph(const runreq *nodes, uint32_t count, uint32_t repeat, uint16_t seq) {
+  return req(TH_MSG_GRAPH, seq, gpl, graph_payload(gpl, nodes, count, repeat));
+}
+
+/* BAD_GRAPH: byte 2 = the node's own code (0 for the header), detail = node index or value. */
+static void expect_graph_err(reply *r, uint16_t seq, uint8_t sub, uint32_t detail, const char *text) {
+  check(r->ok_crc && r->type == TH_MSG_ERROR && r->seq == seq && r->n > 8, "not an ERROR reply");
+  if (r->type != TH_MSG_ERROR || r->n <= 8) return;
+  check(r->pl[0] == TH_PERR_BAD_GRAPH, "code %u, want BAD_GRAPH (%.*s)", r->pl[0], (int)(r->n - 8), (const char *)r->pl + 8);
+  check(r->pl[1] == TH_MSG_GRAPH && r->pl[3] == 0, "request type/reserved");
+  check(r->pl[2] == sub, "node code %u, want %u (%.*s)", r->pl[2], sub, (int)(r->n - 8), (const char *)r->pl + 8);
+  check(le32(r->pl + 4) == detail, "detail %u, want %u (%.*s)", le32(r->pl + 4), detail, (int)(r->n - 8), (const char *)r->pl + 8);
+  check(r->n - 8 >= strlen(text) && memcmp(r->pl + 8, text, strlen(text)) == 0, "message \"%.*s\" does not start \"%s\"",
+        (int)(r->n - 8), (const char *)r->pl + 8, text);
+}
+
+static void graph_err(const char *name, const runreq *nodes, uint32_t count, uint8_t sub, uint32_t detail, const char *text) {
+  uint16_t s = next_seq();
+  uint32_t calls = fake_parallel_calls(), rises = fake_trigger_rises();
+  test_name = name;
+  expect_graph_err(graph(nodes, count, 1, s), s, sub, detail, text);
+  check(fake_parallel_calls() == calls && fake_trigger_rises() == rises, "a refused GRAPH ran something");
+}
+
+static void t_graph(void) {
+  int8_t expect[12];
+  uint8_t o_qk[12], o_sm[12], pl[16];
+  uint32_t crc_qk, crc_sm, calls, i, n;
+  runreq nodes[3], bad[2];
+  reply *rep, first;
+  uint16_t s;
+
+  test_name = "graph: node by node first";
+  fresh();
+  w32(pl, BIG);
+  s = next_seq();
+  expect_ok(req(TH_MSG_HELLO, s, pl, 4), TH_MSG_HELLO, s);
+  qk_setup(expect);
+  nodes[0] = qk(); nodes[1] = sm(); nodes[2] = qk(); nodes[2].out = 80; /* overwrites node 1's output */
+  s = next_seq(); expect_ok(run(&nodes[0], s), TH_MSG_RUN, s);
+  s = next_seq(); expect_ok(run(&nodes[1], s), TH_MSG_RUN, s);
+  memcpy(o_qk, fake_arena() + 64, 12);
+  memcpy(o_sm, fake_arena() + 80, 12);
+  check(memcmp(o_qk, expect, 12) == 0, "RUN linear_qk output");
+  crc_qk = th_crc32(0, o_qk, 12);
+  crc_sm = th_crc32(0, o_sm, 12);
+  memset(fake_arena() + 64, 0xEE, 28);
+
+  test_name = "graph: 3 nodes, repeat 3";
+  calls = fake_parallel_calls();
+  nodes[1].cores = 2;
+  s = next_seq();
+  rep = graph(nodes, 3, 3, s);
+  expect_ok(rep, TH_MSG_GRAPH, s);
+  check(rep->n == 16u + 32u + 40u + 32u, "GRAPH reply %u bytes", rep->n);
+  check(rep->pl[0] == 0 && rep->pl[1] == 3 && rep->pl[2] == 0 && rep->pl[3] == 0 && le32(rep->pl + 4) == 3, "header");
+  /* fake counter: +1000 a read; per pass 2 reads a node, last pass 1 more (CRC, not counted) */
+  check(le64(rep->pl + 8) == (2u * 3u * 3u + 1u) * 1000u / 3u, "total %llu", (unsigned long long)le64(rep->pl + 8));
+  {
+    const uint8_t *e = rep->pl + 16;
+    static const uint32_t crcs_n[3] = {1, 2, 1};
+    uint32_t want_crc[3];
+    want_crc[0] = crc_qk; want_crc[1] = crc_sm; want_crc[2] = crc_qk;
+    for (i = 0; i < 3; i++) {
+      uint32_t cores = crcs_n[i], c;
+      check(e[0] == 0 && e[1] == cores && le32(e + 4) == 3, "node %u status/cores/repeat", i);
+      check(le64(e + 8) == 1000, "node %u counter %llu", i, (unsigned long long)le64(e + 8));
+      check(le32(e + 16) == 12, "node %u output bytes", i);
+      check(le32(e + 20) == want_crc[i], "node %u output CRC 0x%08x, want 0x%08x", i, le32(e + 20), want_crc[i]);
+      for (c = 0; c < cores; c++) check(le64(e + 24 + 8 * c) == (cores == 1 ? 7 : 7 + c), "node %u core %u counter", i, c);
+      e += 24 + 8 * cores;
+    }
+  }
+  check(memcmp(fake_arena() + 64, o_qk, 12) == 0 && memcmp(fake_arena() + 80, o_qk, 12) == 0, "arena after the graph");
+  check(fake_parallel_calls() == calls + 9 && fake_trigger_level() == 0, "9 node runs, trigger low");
+  first = *rep;
+  test_name = "graph: duplicate seq";
+  calls = fake_parallel_calls();
+  rep = graph(nodes, 3, 3, s);
+  check(rep->n == first.n && memcmp(rep->pl, first.pl, first.n) == 0, "a repeated GRAPH got another reply");
+  check(fake_parallel_calls() == calls, "a repeated GRAPH ran again");
+  test_name = "graph: COUNTERS keeps the last RUN";
+  rep = req(TH_MSG_COUNTERS, next_seq(), pl, 0);
+  check(rep->n == 32 && le32(rep->pl + 20) == crc_sm, "COUNTERS changed by GRAPH");
+
+  test_name = "graph: 32 nodes";
+  {
+    static runreq many[32];
+    for (i = 0; i < 32; i++) many[i] = qk();
+    s = next_seq();
+    rep = graph(many, 32, 1, s);
+    expect_ok(rep, TH_MSG_GRAPH, s);
+    check(rep->pl[1] == 32 && rep->n == 16u + 32u * 32u, "32 entries");
+  }
+
+  /* Header errors. */
+  nodes[1].cores = 1;
+  test_name = "graph: short payload";
+  s = next_seq();
+  expect_err(req(TH_MSG_GRAPH, s, gpl, 7), TH_MSG_GRAPH, s, TH_PERR_BAD_LENGTH, 7);
+  graph_err("graph: 0 nodes", nodes, 0, 0, 0, "GRAPH: n_nodes 0 outside 1..32");
+  {
+    static runreq many[33];
+    for (i = 0; i < 33; i++) many[i] = qk();
+    graph_err("graph: 33 nodes", many, 33, 0, 33, "GRAPH: n_nodes 33");
+  }
+  test_name = "graph: reserved bytes";
+  n = graph_payload(gpl, nodes, 2, 1);
+  gpl[2] = 1;
+  s = next_seq();
+  expect_graph_err(req(TH_MSG_GRAPH, s, gpl, n), s, 0, 0x100, "GRAPH: reserved");
+  test_name = "graph: repeat 0";
+  n = graph_payload(gpl, nodes, 2, 0);
+  s = next_seq();
+  expect_graph_err(req(TH_MSG_GRAPH, s, gpl, n), s, 0, 0, "GRAPH: repeat 0");
+  test_name = "graph: trailing bytes";
+  n = graph_payload(gpl, nodes, 2, 1);
+  s = next_seq();
+  expect_err(req(TH_MSG_GRAPH, s, gpl, n + 3), TH_MSG_GRAPH, s, TH_PERR_BAD_LENGTH, n + 3);
+  test_name = "graph: a node cut short";
+  n = graph_payload(gpl, nodes, 2, 1);
+  gpl[0] = 3; /* says 3 nodes, carries 2 */
+  s = next_seq();
+  expect_graph_err(req(TH_MSG_GRAPH, s, gpl, n), s, TH_PERR_BAD_LENGTH, 2, "node 2: GRAPH: 0 bytes left");
+  n = graph_payload(gpl, nodes, 2, 1);
+  s = next_seq();
+  expect_graph_err(req(TH_MSG_GRAPH, s, gpl, n - 4), s, TH_PERR_BAD_LENGTH, 1, "node 1: GRAPH: node of 104 bytes");
+
+  /* Node errors: the node's index, its own code; nothing runs. */
+  bad[0] = qk(); bad[1] = sm(); bad[1].id = 99;
+  graph_err("graph: node 1 unknown kernel", bad, 2, TH_PERR_BAD_KERNEL, 1, "node 1: GRAPH: unknown kernel id 99");
+  bad[0] = qk(); bad[1] = sm(); bad[1].repeat = 2;
+  graph_err("graph: node repeat 2", bad, 2, TH_PERR_BAD_SHAPE, 1, "node 1: repeat 2, must be 1");
+  bad[0] = qk(); bad[0].out = ARENA - 4; bad[1] = sm();
+  graph_err("graph: node 0 out of arena", bad, 2, TH_PERR_OUT_OF_ARENA, 0, "node 0: GRAPH: output offset");
+  bad[0] = qk(); bad[1] = sm(); bad[1].cores = 3;
+  graph_err("graph: node 1 cores", bad, 2, TH_PERR_BAD_CORES, 1, "node 1: GRAPH softmax: n_cores 3 outside 1..2");
+  bad[0] = qk(); bad[1] = sm(); bad[1].out = 60;
+  graph_err("graph: node 1 overlap", bad, 2, TH_PERR_OVERLAP, 1, "node 1: GRAPH softmax: output overlaps X");
+  bad[0] = qk(); bad[0].rq[0][1] = 40; bad[1] = sm();
+  graph_err("graph: node 0 rq", bad, 2, TH_PERR_BAD_RQ, 0, "node 0: GRAPH linear_qk: rq0 div 40");
+  test_name = "graph errors";
+  check(fake_guards_ok(), "guards");
+}
+
 /* Every kernel through RUN on a small shape: status 0, and the same output bytes on 1 and 2 cores. */
 static void t_all_kernels(void) {
   static uint8_t first[512];
@@ -783,6 +950,55 @@ static void t_loose_ends(void) {
   check(fake_guards_ok(), "guards");
 }
 
+/* GRAPH with the repeat bound and ABORT between nodes (after t_abort's helpers). */
+static void t_graph_abort(void) {
+  static uint8_t ab[32];
+  int8_t expect[12];
+  uint8_t pl[8];
+  runreq nodes[2];
+  reply *rep, aborted;
+  uint16_t s;
+  uint32_t m, k, n;
+
+  test_name = "graph: repeat limit";
+  fresh();
+  w32(pl, BIG);
+  s = next_seq();
+  expect_ok(req(TH_MSG_HELLO, s, pl, 4), TH_MSG_HELLO, s);
+  qk_setup(expect);
+  nodes[0] = qk(); nodes[1] = sm();
+  n = graph_payload(gpl, nodes, 2, TH_FW_MAX_REPEAT + 1u);
+  s = next_seq();
+  k = fake_parallel_calls();
+  expect_err(req(TH_MSG_GRAPH, s, gpl, n), TH_MSG_GRAPH, s, TH_PERR_REPEAT_LIMIT, TH_FW_MAX_REPEAT);
+  check(fake_parallel_calls() == k, "a refused GRAPH ran");
+
+  test_name = "graph: ABORT between nodes";
+  s = next_seq();
+  m = abort_wire(ab, s, 0, 0);
+  fake_feed_after(fake_parallel_calls() + 3, ab, m); /* arrives during the 3rd node run */
+  k = fake_parallel_calls();
+  rep = graph(nodes, 2, TH_FW_MAX_REPEAT, s);
+  expect_err(rep, TH_MSG_GRAPH, s, TH_PERR_ABORTED, 3);
+  check(fake_parallel_calls() - k == 3, "ran %u nodes after ABORT at 3", fake_parallel_calls() - k);
+  check(fake_trigger_level() == 0, "trigger left high after ABORT");
+  check(strstr((const char *)rep->pl + 8, "aborted after 3 of") != NULL, "ABORTED text");
+  aborted = *rep;
+  test_name = "graph: the resent GRAPH is not run again";
+  k = fake_parallel_calls();
+  rep = graph(nodes, 2, TH_FW_MAX_REPEAT, s);
+  check(rep->n == aborted.n && memcmp(rep->pl, aborted.pl, aborted.n) == 0 && fake_parallel_calls() == k, "GRAPH ran again");
+  test_name = "graph: an ABORT after the last node gets the finished reply again";
+  s = next_seq();
+  fake_feed_after(fake_parallel_calls() + 2, ab, abort_wire(ab, s, 0, 0));
+  m = wire_frame(TH_MSG_GRAPH, s, gpl, graph_payload(gpl, nodes, 2, 1), 0);
+  feed_poll(wire, m, 2);
+  expect_ok(&replies[0], TH_MSG_GRAPH, s);
+  check(replies[0].pl[1] == 2, "2 node entries");
+  check(replies[1].n == replies[0].n && memcmp(replies[1].pl, replies[0].pl, replies[0].n) == 0, "second reply differs");
+  check(fake_guards_ok(), "guards");
+}
+
 int main(void) {
   t_boot_hello();
   t_all_kernels();
@@ -793,6 +1009,8 @@ int main(void) {
   t_run_errors();
   t_abort();
   t_loose_ends();
+  t_graph();
+  t_graph_abort();
   test_name = "final";
   check(fake_guards_ok(), "arena guard bytes touched");
   printf("frames_test: %d passed, %d failed\n", passed, failed);

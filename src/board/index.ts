@@ -10,4 +10,6 @@ export type { HostSimOptions, HostSimHandle } from './hostsim';
 export { listPorts, scanPorts, listPortsSysfs, guessBoard } from './ports';
 export type { PortInfo, PortScan } from './ports';
 export { layoutArena } from './layout';
+export { chunkNodes, nodeParams } from './graph';
+export type { GraphNode, GraphNodeResult, GraphResult } from './graph';
 export type { ArenaLayout, KernelCatalog } from './layout';

@@ -6,6 +6,7 @@ import { CounterKindCode, ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol
 import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
 import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
+import { GraphNode, GraphNodeResult, GraphResult, chunkNodes, nodeParams, nodeResult } from './graph';
 import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
 import type { Board, BoardInfo, CounterKind, RunRequest, RunResult } from './types';
 
@@ -237,6 +238,107 @@ export class RemoteBoard implements Board {
     // The pool tells a dead link from a failed point by the cause.
     (err as Error & { cause?: unknown }).cause = last;
     throw err;
+  }
+
+  // ---- resident arena: tensors stay on the board between runs (model blocks) ----
+
+  private checkEpoch(epoch: number, what: string): void {
+    if (this.needHello || this.client.resetCount !== epoch) throw new BoardResetError(what);
+  }
+
+  /**
+   * Writes `data` at arena `offset` and verifies it by the board's CRC (throws VerifyError
+   * otherwise). Not retried: after a board reset (BoardResetError) the whole arena is gone and
+   * the caller writes everything again.
+   */
+  async writeArena(offset: number, data: Uint8Array): Promise<void> {
+    if (this.needHello) await this.rehello();
+    if (!(offset >= 0 && offset + data.length <= this.info.arenaBytes)) {
+      throw new RangeError(`write of ${data.length} bytes at ${offset} is outside ${this.info.name}'s arena of ${this.info.arenaBytes} bytes`);
+    }
+    await this.client.write(offset, data);
+  }
+
+  /** CRC-32 of arena[offset, offset + length) as the board computes it. */
+  async crcArena(offset: number, length: number): Promise<number> {
+    if (this.needHello) await this.rehello();
+    return this.client.crc(offset, length);
+  }
+
+  /** Reads arena[offset, offset + length) (each frame CRC-checked). */
+  async readArena(offset: number, length: number): Promise<Uint8Array> {
+    if (this.needHello) await this.rehello();
+    return this.client.read(offset, length);
+  }
+
+  /**
+   * Layer by layer: one RUN of `node` on tensors already in the arena (nothing written or read).
+   * Returns its counters and the CRC-32 of its output region; compare that with the golden
+   * output's CRC and READ only on a mismatch.
+   */
+  async runNode(node: GraphNode): Promise<GraphNodeResult> {
+    if (this.needHello) await this.rehello();
+    const { params, outputBytes } = nodeParams(node, 0, this.info, this.catalog);
+    const epoch = this.client.resetCount;
+    const reply = await this.client.run(params);
+    this.checkEpoch(epoch, 'RUN');
+    if (reply.status !== 0) throw new Error(`${node.name ?? node.kernel} on ${this.info.name}: kernel returned th_status ${reply.status}`);
+    if (reply.outputBytes !== outputBytes) throw new ProtocolError(`RUN reply says ${reply.outputBytes} output bytes, the host expects ${outputBytes}`);
+    return nodeResult(node, reply);
+  }
+
+  /**
+   * On the board in one request: GRAPH runs `nodes` in order on tensors already in the arena,
+   * the whole list `repeat` times (default 1), and reports the list's counter, each node's
+   * counters and each node's output CRC-32 (taken right after it ran, so memory a later node
+   * reuses is still checked). Lists longer than 32 nodes or one frame go as several GRAPH
+   * requests (`requests`); counters never include link time. A node the board refuses throws
+   * a BoardError BAD_GRAPH whose `node` is the index in `nodes` and `nodeCodeName` the reason.
+   */
+  async runGraph(nodes: GraphNode[], opts: { repeat?: number } = {}): Promise<GraphResult> {
+    if (nodes.length === 0) throw new RangeError('runGraph: no nodes');
+    const repeat = opts.repeat ?? 1;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
+    if (this.needHello) await this.rehello();
+    const planned = nodes.map((n, i) => nodeParams(n, i, this.info, this.catalog));
+    const chunks = chunkNodes(planned.map((p) => p.params), this.info.maxFrame);
+    const results: GraphNodeResult[] = [];
+    let counter = 0;
+    const epoch = this.client.resetCount;
+    for (const [a, b] of chunks) {
+      let reply;
+      try {
+        reply = await this.client.runGraph(planned.slice(a, b).map((p) => p.params), repeat);
+      } catch (e) {
+        if (e instanceof BoardError && e.node !== undefined) {
+          const i = a + e.node;
+          const err = new BoardError(e.code, e.requestType, i, `${nodes[i].name ?? nodes[i].kernel}: ${e.text}`, e.sub);
+          throw err;
+        }
+        throw e;
+      }
+      this.checkEpoch(epoch, 'GRAPH');
+      if (reply.status !== 0) {
+        const i = a + reply.nodes.length - 1;
+        throw new Error(`node ${i} (${nodes[i].name ?? nodes[i].kernel}) on ${this.info.name}: kernel returned th_status ${reply.status}`);
+      }
+      reply.nodes.forEach((r, j) => {
+        const want = planned[a + j].outputBytes;
+        if (r.outputBytes !== want) throw new ProtocolError(`GRAPH reply: node ${a + j} has ${r.outputBytes} output bytes, the host expects ${want}`);
+        results.push(nodeResult(nodes[a + j], r));
+      });
+      counter += reply.counter;
+    }
+    const sum = results.reduce((s, r) => s + r.counter, 0);
+    return {
+      counter,
+      overhead: counter - sum,
+      nodes: results,
+      counterKind: this.info.counterKind,
+      counterUnit: this.info.counterUnit,
+      repeat,
+      requests: chunks.length,
+    };
   }
 
   /** The last RUN reply (counters), as the board keeps it. */

@@ -9,15 +9,19 @@ import { BoardError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTi
 import { ChunkSizer, RttEstimator } from './linefit';
 import {
   Frame,
+  GraphParams,
+  GraphReply,
   HelloInfo,
   RunParams,
   RunReply,
   buildFrame,
   encodeFrame,
+  graphRequest,
   helloRequest,
   parseCrcReply,
   parseError,
   parseFrame,
+  parseGraphReply,
   parseHello,
   parseRunReply,
   parseWriteReply,
@@ -266,7 +270,7 @@ export class ProtocolClient extends EventEmitter {
   }
 
   private queue(type: number, payload: Uint8Array, timeoutMs: number | undefined, x: ExchangeOptions): Promise<Frame> {
-    const run = () => this.exchange(type, payload, timeoutMs ?? (type === MsgType.RUN ? this.opts.runTimeoutMs : this.opts.timeoutMs), x);
+    const run = () => this.exchange(type, payload, timeoutMs ?? (type === MsgType.RUN || type === MsgType.GRAPH ? this.opts.runTimeoutMs : this.opts.timeoutMs), x);
     const r = this.chain.then(run, run);
     this.chain = r.catch(() => undefined);
     return r;
@@ -515,6 +519,22 @@ export class ProtocolClient extends EventEmitter {
   async run(p: RunParams, timeoutMs?: number): Promise<RunReply> {
     const f = await this.request(MsgType.RUN, runRequest(p), timeoutMs);
     return parseRunReply(f.payload);
+  }
+
+  /**
+   * GRAPH: runs `nodes` (RUN parameters with arena offsets; tensors already written) in order
+   * on the board in one request, the whole list `repeat` times (default 1), and returns the
+   * list's counter and each node's counters and output CRC-32 (taken right after that node ran).
+   * A bad node is refused before anything runs: BoardError BAD_GRAPH with `node` = its index
+   * and `nodeCodeName` = what a RUN of it would have got. Timeout: the RUN timeout.
+   */
+  async runGraph(nodes: GraphParams['nodes'], repeat = 1, timeoutMs?: number): Promise<GraphReply> {
+    const f = await this.request(MsgType.GRAPH, graphRequest({ nodes, repeat }), timeoutMs);
+    const r = parseGraphReply(f.payload);
+    if (r.nodes.length > nodes.length || (r.status === 0 && r.nodes.length !== nodes.length)) {
+      throw new ProtocolError(`GRAPH reply has ${r.nodes.length} node entries for ${nodes.length} nodes (status ${r.status})`);
+    }
+    return r;
   }
 
   async counters(): Promise<RunReply> {

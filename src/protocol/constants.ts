@@ -26,6 +26,7 @@ export const MsgType = {
   RESET: 0x07,
   /** Stops the RUN in flight; carries that RUN's seq. */
   ABORT: 0x08,
+  GRAPH: 0x09,
   BOOT: 0xc0,
   ERROR: 0xff,
 } as const;
@@ -48,6 +49,7 @@ export const ErrorCode = {
   REPEAT_LIMIT: 13,
   /** RUN stopped by ABORT (detail: repeats completed). */
   ABORTED: 14,
+  BAD_GRAPH: 15,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -71,6 +73,12 @@ export const RUN_WAITS = 0x0001;
 export const ERROR_FIXED_BYTES = 8;
 /** Longest HELLO string a board sends. */
 export const MAX_STRING = 63;
+/** GRAPH request before the nodes: n_nodes, 3 reserved bytes, repeat. */
+export const GRAPH_HDR_BYTES = 8;
+/** GRAPH reply before the node entries (each entry is a RUN reply). */
+export const GRAPH_REPLY_FIXED_BYTES = 16;
+/** Nodes one GRAPH request may carry (every board). */
+export const GRAPH_MAX_NODES = 32;
 
 /** HELLO extension block (after the kernel list): fields of u8 tag, u8 length, data. */
 export const HelloExt = {

@@ -6,18 +6,30 @@ import { ErrorCode, MsgType, errorCodeName, msgTypeName } from './constants';
 export class BoardError extends Error {
   readonly codeName: string;
   readonly requestName: string;
+  /** BAD_GRAPH about a node: that node's index (= detail); undefined for the GRAPH header or other codes. */
+  readonly node?: number;
+  /** BAD_GRAPH about a node: the code a RUN of that node would have got (e.g. OUT_OF_ARENA). */
+  readonly nodeCodeName?: string;
   constructor(
     readonly code: number,
     readonly requestType: number,
     readonly detail: number,
     readonly text: string,
+    /** ERROR byte 2: the node's own code for BAD_GRAPH, else 0. */
+    readonly sub = 0,
   ) {
     const codeName = errorCodeName(code);
     const requestName = msgTypeName(requestType);
-    super(`board refused ${requestName}: ${codeName} (detail ${detail})${text ? `: ${text}` : ''}`);
+    const nodeCodeName = code === ErrorCode.BAD_GRAPH && sub !== 0 ? errorCodeName(sub) : undefined;
+    const what = nodeCodeName ? `${codeName}/${nodeCodeName} (node ${detail})` : `${codeName} (detail ${detail})`;
+    super(`board refused ${requestName}: ${what}${text ? `: ${text}` : ''}`);
     this.name = 'BoardError';
     this.codeName = codeName;
     this.requestName = requestName;
+    if (nodeCodeName) {
+      this.node = detail;
+      this.nodeCodeName = nodeCodeName;
+    }
   }
 }
 

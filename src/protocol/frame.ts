@@ -2,7 +2,7 @@
 
 import { cobsEncode } from './cobs';
 import { crc32 } from './crc32';
-import { CRC_BYTES, HEADER_BYTES, HelloExt, MAX_CONSTS, MAX_RQ, RUN_WAITS } from './constants';
+import { CRC_BYTES, GRAPH_HDR_BYTES, GRAPH_MAX_NODES, HEADER_BYTES, HelloExt, MAX_CONSTS, MAX_RQ, RUN_WAITS } from './constants';
 import { BoardError, ProtocolError } from './errors';
 
 export interface Frame {
@@ -326,6 +326,81 @@ export function parseRunReply(payload: Uint8Array, what = 'RUN reply'): RunReply
   return reply;
 }
 
+// ---- GRAPH ----
+
+/**
+ * A GRAPH request: `nodes` run in order on the board, the whole list `repeat` times.
+ * Each node is a RUN request whose own repeat must be 1 (it is sent as 1 when omitted here).
+ */
+export interface GraphParams {
+  nodes: Array<Omit<RunParams, 'repeat'> & { repeat?: number }>;
+  repeat: number;
+}
+
+/** Decoded GRAPH reply: the whole list's counter and one RUN-reply-shaped entry per node run. */
+export interface GraphReply {
+  /** 0, or the th_status of the node that refused (the list stopped there). */
+  status: number;
+  repeat: number;
+  /** One pass of the whole list (counter read before the first node and after the last, CRC time excluded). */
+  counter: number;
+  /** One entry per node that ran, in order: counter, per-core counters, output bytes and CRC-32. */
+  nodes: RunReply[];
+}
+
+export function graphRequest(g: GraphParams): Uint8Array {
+  if (g.nodes.length < 1 || g.nodes.length > GRAPH_MAX_NODES) {
+    throw new RangeError(`GRAPH carries 1..${GRAPH_MAX_NODES} nodes, got ${g.nodes.length}`);
+  }
+  const parts = g.nodes.map((n) => runRequest({ ...n, repeat: n.repeat ?? 1 }));
+  const w = new Writer(GRAPH_HDR_BYTES + parts.reduce((a, b) => a + b.length, 0));
+  w.u8(g.nodes.length).u8(0).u16(0).u32(g.repeat);
+  for (const b of parts) w.bytes(b);
+  return w.buf;
+}
+
+/** Decodes a GRAPH request (fake boards in tests); each node is checked to end where the next starts. */
+export function parseGraphRequest(payload: Uint8Array): GraphParams & { reserved: number } {
+  const r = new Reader(payload, 'GRAPH request');
+  const n = r.u8('n_nodes');
+  const reserved = r.u8('reserved') | (r.u16('reserved') << 8);
+  const repeat = r.u32('repeat');
+  const nodes: RunParams[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    if (r.rest < 4) throw new ProtocolError(`GRAPH request truncated at node ${i}`);
+    const len = 100 + 4 * payload[at + 3];
+    nodes.push(parseRunRequest(r.bytes(len, `node ${i}`)));
+  }
+  if (r.rest !== 0) throw new ProtocolError(`GRAPH request has ${r.rest} trailing bytes`);
+  return { nodes, repeat, reserved };
+}
+
+export function parseGraphReply(payload: Uint8Array, what = 'GRAPH reply'): GraphReply {
+  const r = new Reader(payload, what);
+  const status = r.u8('status');
+  const n = r.u8('n_nodes');
+  r.u16('reserved');
+  const repeat = r.u32('repeat');
+  const counter = r.u64('counter');
+  const nodes: RunReply[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const cores = r.rest >= 2 ? payload[at + 1] : 0;
+    nodes.push(parseRunReply(r.bytes(24 + 8 * cores, `node ${i} entry`), `${what} node ${i}`));
+  }
+  if (r.rest !== 0) throw new ProtocolError(`${what} has ${r.rest} trailing bytes`);
+  return { status, repeat, counter, nodes };
+}
+
+export function buildGraphReply(g: GraphReply): Uint8Array {
+  const entries = g.nodes.map(buildRunReply);
+  const w = new Writer(16 + entries.reduce((a, b) => a + b.length, 0));
+  w.u8(g.status).u8(g.nodes.length).u16(0).u32(g.repeat).u64(g.counter);
+  for (const e of entries) w.bytes(e);
+  return w.buf;
+}
+
 export function buildRunReply(r: RunReply): Uint8Array {
   const waits = r.perCoreWait !== undefined;
   const w = new Writer(24 + 8 * r.perCore.length + (waits ? 8 * r.perCore.length + 8 : 0));
@@ -345,13 +420,14 @@ export function parseError(payload: Uint8Array): BoardError {
   const r = new Reader(payload, 'ERROR reply');
   const code = r.u8('code');
   const requestType = r.u8('request type');
-  r.u16('reserved');
+  const sub = r.u8('sub-code');
+  r.u8('reserved');
   const detail = r.u32('detail');
   const text = Buffer.from(r.bytes(r.rest, 'message')).toString('latin1');
-  return new BoardError(code, requestType, detail, text);
+  return new BoardError(code, requestType, detail, text, sub);
 }
 
-export function buildError(code: number, requestType: number, detail: number, text: string): Uint8Array {
+export function buildError(code: number, requestType: number, detail: number, text: string, sub = 0): Uint8Array {
   const t = Buffer.from(text, 'latin1');
-  return new Writer(8 + t.length).u8(code).u8(requestType).u16(0).u32(detail).bytes(t).buf;
+  return new Writer(8 + t.length).u8(code).u8(requestType).u8(sub).u8(0).u32(detail).bytes(t).buf;
 }
