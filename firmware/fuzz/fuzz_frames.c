@@ -23,6 +23,30 @@
 
 static uint8_t dec_buf[TH_FW_MAX_FRAME + 16];
 
+/* A GRAPH reply's payload: 16-byte header, then exactly `entries` RUN-reply-shaped entries
+ * (1..32, all of them when status is 0), each with 1..TH_MAX_CORES cores. */
+static void check_graph_reply(const uint8_t *p, uint32_t n) {
+  uint32_t at = TH_PROTO_GRAPH_REPLY_FIXED_BYTES, i, entries;
+  if (n < at) { fprintf(stderr, "GRAPH reply of %u bytes\n", (unsigned)n); abort(); }
+  entries = p[1];
+  if (entries < 1 || entries > TH_PROTO_GRAPH_MAX_NODES || p[2] || p[3]) {
+    fprintf(stderr, "GRAPH reply header: %u entries\n", (unsigned)entries);
+    abort();
+  }
+  for (i = 0; i < entries; i++) {
+    uint32_t cores;
+    if (n - at < TH_PROTO_RUN_REPLY_FIXED_BYTES) { fprintf(stderr, "GRAPH reply cut in entry %u\n", (unsigned)i); abort(); }
+    cores = p[at + 1];
+    if (cores < 1 || cores > TH_MAX_CORES || (p[0] == 0 && p[at] != 0)) {
+      fprintf(stderr, "GRAPH entry %u: status %u, %u cores\n", (unsigned)i, p[at], (unsigned)cores);
+      abort();
+    }
+    at += TH_PROTO_RUN_REPLY_FIXED_BYTES + 8u * cores;
+    if (at > n) { fprintf(stderr, "GRAPH reply cut in entry %u\n", (unsigned)i); abort(); }
+  }
+  if (at != n) { fprintf(stderr, "GRAPH reply: %u bytes after the entries\n", (unsigned)(n - at)); abort(); }
+}
+
 /* Every byte the board wrote must form valid frames: CRC right, a reply or ERROR type. */
 static void check_output(void) {
   th_cobs_dec d;
@@ -39,19 +63,31 @@ static void check_output(void) {
       crc = (uint32_t)dec_buf[d.len - 4] | ((uint32_t)dec_buf[d.len - 3] << 8) |
             ((uint32_t)dec_buf[d.len - 2] << 16) | ((uint32_t)dec_buf[d.len - 1] << 24);
       if (crc != th_crc32(0, dec_buf, d.len - 4)) { fprintf(stderr, "reply with a bad CRC\n"); abort(); }
-      if (dec_buf[0] != TH_MSG_ERROR && (dec_buf[0] < 0x81 || dec_buf[0] > (TH_MSG_ABORT | 0x80))) {
+      if (dec_buf[0] != TH_MSG_ERROR && (dec_buf[0] < 0x81 || dec_buf[0] > (TH_MSG_GRAPH | 0x80))) {
         fprintf(stderr, "reply type 0x%02x\n", dec_buf[0]);
         abort();
       }
-      if (dec_buf[0] == TH_MSG_ERROR && (d.len < 15 || dec_buf[3] < 1 || dec_buf[3] > TH_PERR_ABORTED)) {
+      if (dec_buf[0] == TH_MSG_ERROR && (d.len < 15 || dec_buf[3] < 1 || dec_buf[3] > TH_PERR_BAD_GRAPH)) {
         fprintf(stderr, "ERROR reply malformed (code %u)\n", dec_buf[3]);
         abort();
       }
+      /* ERROR byte 2: a node's own code for BAD_GRAPH (0 for the header), else 0; byte 3 always 0. */
+      if (dec_buf[0] == TH_MSG_ERROR &&
+          (dec_buf[6] != 0 || (dec_buf[3] == TH_PERR_BAD_GRAPH ? dec_buf[5] > TH_PERR_BAD_ALIGN || dec_buf[5] == TH_PERR_BAD_CRC ||
+                                                                     dec_buf[5] == TH_PERR_UNKNOWN_TYPE || dec_buf[5] == TH_PERR_TOO_LARGE
+                                                                : dec_buf[5] != 0))) {
+        fprintf(stderr, "ERROR code %u with node code %u / reserved %u\n", dec_buf[3], dec_buf[5], dec_buf[6]);
+        abort();
+      }
+      if (dec_buf[0] == (TH_MSG_GRAPH | 0x80)) check_graph_reply(dec_buf + 3, d.len - 7);
       if (dec_buf[0] == TH_MSG_ERROR && dec_buf[3] == TH_PERR_ABORTED) {
-        /* Only a RUN stops on ABORT, after at least one and before its last repeat. */
+        /* Only a RUN (after at least one and before its last repeat) or a GRAPH (after at least
+         * one node run, before the last of at most max_repeat * 32) stops on ABORT. */
         uint32_t done = (uint32_t)dec_buf[7] | ((uint32_t)dec_buf[8] << 8) | ((uint32_t)dec_buf[9] << 16) |
                         ((uint32_t)dec_buf[10] << 24);
-        if (dec_buf[4] != TH_MSG_RUN || done < 1 || done >= TH_FW_MAX_REPEAT) {
+        int run_ok = dec_buf[4] == TH_MSG_RUN && done >= 1 && done < TH_FW_MAX_REPEAT;
+        int graph_ok = dec_buf[4] == TH_MSG_GRAPH && done >= 1 && done < TH_FW_MAX_REPEAT * TH_PROTO_GRAPH_MAX_NODES;
+        if (!run_ok && !graph_ok) {
           fprintf(stderr, "ABORTED for request 0x%02x after %u repeats\n", dec_buf[4], (unsigned)done);
           abort();
         }
@@ -210,6 +246,44 @@ static int run_seed(int32_t id, int32_t cores, uint32_t repeat) {
   return 1;
 }
 
+/* A GRAPH of the kernels ids[0..count) on the small shape, each laid out after the previous in
+ * the arena (inputs written first); node `bad` (if < count) gets an output past the arena. */
+static void graph_seed(const int32_t *ids, uint32_t count, uint32_t repeat, uint32_t bad) {
+  static uint8_t nodes[4096];
+  uint32_t nn = 0, off = 0, k, i, s;
+  th_shape sh = {2, 3, 2, 2, 1};
+  for (k = 0; k < count; k++) {
+    const th_kernel_desc *d = th_kernel_get(ids[k]);
+    size_t in[TH_MAX_INPUTS], out;
+    uint32_t o, scr;
+    if (!d || th_kernel_sizes(ids[k], &sh, in, &out) != TH_OK) continue;
+    nodes[nn++] = (uint8_t)ids[k]; nodes[nn++] = 1; nodes[nn++] = 0; nodes[nn++] = (uint8_t)d->n_inputs;
+#define N32(v) (o = (uint32_t)(v), nodes[nn++] = (uint8_t)o, nodes[nn++] = (uint8_t)(o >> 8), \
+                nodes[nn++] = (uint8_t)(o >> 16), nodes[nn++] = (uint8_t)(o >> 24))
+    N32(sh.S); N32(sh.E); N32(sh.P); N32(sh.H); N32(sh.T);
+    for (i = 0; i < TH_MAX_RQ; i++) { N32(385); N32(8); }
+    N32(40); N32(1772); N32(1772);
+    N32(1);
+    for (i = 0; i < (uint32_t)d->n_inputs; i++) {
+      uint32_t bytes = (uint32_t)(in[i] * th_dtype_size(d->input_types[i]));
+      write_fill(off, bytes, (uint8_t)(k * 5u + i));
+      N32(off);
+      off = (off + bytes + 3u) & ~3u;
+    }
+    N32(k == bad ? FUZZ_ARENA - 1u : off);
+    off = (off + (uint32_t)out + 3u) & ~3u;
+    scr = (uint32_t)th_scratch_bytes(ids[k], &sh, 1);
+    N32(off); N32(scr);
+    off = (off + scr + 3u) & ~3u;
+#undef N32
+  }
+  s = rec_start();
+  rec_begin(TH_MSG_GRAPH);
+  s8(count); s8(0); s8(0); s8(0); s32(repeat);
+  for (i = 0; i < nn; i++) s8(nodes[i]);
+  rec_end(s);
+}
+
 static void save(const char *dir, const char *name) {
   char path[512];
   FILE *f;
@@ -249,6 +323,20 @@ int main(int argc, char **argv) {
   seq--; simple(TH_MSG_ABORT, 0, 0, 0); simple(TH_MSG_ABORT, 0, 0, 0); simple(TH_MSG_ABORT, 7, 0, 1);
   run_seed(0, 1, TH_FW_MAX_REPEAT + 1u);
   save(argv[1], "abort");
+  /* GRAPH: a block-like chain, the same twice (cache), with an ABORT mid-list, a bad node, every kernel. */
+  {
+    static const int32_t block[5] = {TH_K_LINEAR, TH_K_GELU, TH_K_LINEAR, TH_K_ADD, TH_K_LAYERNORM};
+    int32_t all[TH_K_COUNT];
+    for (id = 0; id < TH_K_COUNT; id++) all[id] = id;
+    start(1); hello(); graph_seed(block, 5, 1, 99); seq--; graph_seed(block, 5, 1, 99);
+    simple(TH_MSG_COUNTERS, 0, 0, 0);
+    save(argv[1], "graph");
+    start(1); hello(); graph_seed(block, 5, TH_FW_MAX_REPEAT, 99); seq--; simple(TH_MSG_ABORT, 0, 0, 0);
+    graph_seed(block, 3, 1, 1);
+    save(argv[1], "graph-abort-bad");
+    start(3); hello(); graph_seed(all, 7, 2, 99); graph_seed(all + 7, TH_K_COUNT - 7, 1, 99);
+    save(argv[1], "graph-all");
+  }
   /* Raw mode: the wire bytes of the "io" session, as the board would receive them. */
   start(1); hello(); write_fill(16, 40, 3); simple(TH_MSG_READ, 16, 40, 2);
   v.p = wire; v.n = 0; v.cap = sizeof wire;
