@@ -9,7 +9,7 @@ import { openBoard, OpenedBoard } from '../src/board/open';
 import type { GraphNode } from '../src/board/graph';
 import { KERNELS, runGolden, type Tensor } from '../src/golden';
 import { crc32 } from '../src/protocol/crc32';
-import { BoardError } from '../src/protocol/errors';
+import { BoardError, RunAbortedError } from '../src/protocol/errors';
 
 const S = 8, E = 16, P = 8, H = 2, F = 32;
 const bytes = (a: Tensor): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -150,6 +150,21 @@ for (const [name, why] of boards) {
       t.equal(r.nodes.length, 40);
       t.ok(r.requests >= 2, `${r.requests} requests`);
       t.same(r.nodes.map((n) => n.outputCrc), Array.from({ length: 5 }, () => wantCrc).flat());
+    });
+
+    await t.test('abort() stops a GRAPH between nodes; the board then answers the next request', async (t) => {
+      const max = board.info.maxRepeat ?? 1_000_000;
+      await t.rejects(board.runGraph(blk.nodes, { repeat: max + 1 }), { message: `repeat = ${max + 1} for GRAPH: ${name} accepts at most ${max} (its HELLO max_repeat)` });
+      const running = board.runGraph(blk.nodes, { repeat: max });
+      await new Promise((r) => setTimeout(r, 300));
+      await board.abort();
+      const e = (await running.catch((x) => x)) as RunAbortedError;
+      t.type(e, RunAbortedError);
+      t.equal(e.requestName, 'GRAPH');
+      t.ok(e.completed >= 1 && e.completed < max * blk.nodes.length, `aborted after ${e.completed} node runs`);
+      t.match(e.text, new RegExp(`^GRAPH: aborted after ${e.completed} of ${max * blk.nodes.length} node runs$`));
+      const r = await board.runGraph(blk.nodes.slice(0, 2));
+      t.same(r.nodes.map((n) => n.outputCrc), wantCrc.slice(0, 2), 'next GRAPH runs normally');
     });
 
     await t.test('a bad node is refused by index before anything runs', async (t) => {

@@ -2,7 +2,7 @@
 
 import { crc32 } from '../protocol/crc32';
 import { ProtocolClient, ClientOptions } from '../protocol/client';
-import { CounterKindCode, ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
+import { CounterKindCode, ErrorCode, MsgType, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
 import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
 import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
@@ -294,18 +294,25 @@ export class RemoteBoard implements Board {
    * reuses is still checked). Lists longer than 32 nodes or one frame go as several GRAPH
    * requests (`requests`); counters never include link time. A node the board refuses throws
    * a BoardError BAD_GRAPH whose `node` is the index in `nodes` and `nodeCodeName` the reason.
+   * abort() stops it between nodes: RunAbortedError, `completed` = node runs done in the request
+   * under way (no later request is sent).
    */
   async runGraph(nodes: GraphNode[], opts: { repeat?: number } = {}): Promise<GraphResult> {
     if (nodes.length === 0) throw new RangeError('runGraph: no nodes');
     const repeat = opts.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
     if (this.needHello) await this.rehello();
+    if (this.info.maxRepeat !== undefined && repeat > this.info.maxRepeat) {
+      throw new RangeError(`repeat = ${repeat} for GRAPH: ${this.info.name} accepts at most ${this.info.maxRepeat} (its HELLO max_repeat)`);
+    }
     const planned = nodes.map((n, i) => nodeParams(n, i, this.info, this.catalog));
     const chunks = chunkNodes(planned.map((p) => p.params), this.info.maxFrame);
     const results: GraphNodeResult[] = [];
     let counter = 0;
     const epoch = this.client.resetCount;
+    const aborts = this.abortEpoch;
     for (const [a, b] of chunks) {
+      if (this.abortEpoch !== aborts) throw new RunAbortedError(a, `GRAPH: aborted before node ${a} of ${nodes.length}`, MsgType.GRAPH);
       let reply;
       try {
         reply = await this.client.runGraph(planned.slice(a, b).map((p) => p.params), repeat);

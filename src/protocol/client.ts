@@ -81,8 +81,8 @@ interface Pending {
   settled?: Promise<void>;
 }
 
-/** Requests a board stops on ABORT. */
-const ABORTABLE = new Set<number>([MsgType.RUN]);
+/** Requests a board stops on ABORT (RUN between repeats, GRAPH between nodes). */
+const ABORTABLE = new Set<number>([MsgType.RUN, MsgType.GRAPH]);
 /** ABORT resend period while its RUN has not answered. */
 const ABORT_RESEND_MS = 200;
 
