@@ -188,14 +188,23 @@ export function buildProgram(): Command {
     .command('serve')
     .description('start a board (host-sim) on a pseudo-terminal and print its path; Ctrl-C stops it')
     .argument('<board>', 'host-sim')
-    .action(async (name: string) => {
+    .option('--link <path>', 'also make PATH a symlink to the pty (a stable name: a restarted board is found again there)')
+    .action(async (name: string, o: { link?: string }) => {
       if (name !== 'host-sim') throw new UsageError(`serve ${name}: only host-sim can be served (emulated boards start with --board)`);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { startHostSim } = require('./board/hostsim') as typeof import('./board/hostsim');
       const sim = await startHostSim();
-      process.stdout.write(`host-sim serving on ${sim.port} (pid ${sim.pid}); Ctrl-C to stop\n`);
+      if (o.link) {
+        // Replaced atomically, so a reader never sees the name missing between two boards.
+        fs.rmSync(`${o.link}.new`, { force: true });
+        fs.symlinkSync(sim.port, `${o.link}.new`);
+        fs.renameSync(`${o.link}.new`, o.link);
+      }
+      process.stdout.write(`host-sim serving on ${sim.port}${o.link ? ` (${o.link})` : ''} (pid ${sim.pid}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await sim.stop();
+      // Leave the name alone if another board has taken it since.
+      if (o.link && (() => { try { return fs.readlinkSync(o.link) === sim.port; } catch { return false; } })()) fs.rmSync(o.link, { force: true });
     });
 
   // Encoder blocks from model files (src/model/cli.ts).
