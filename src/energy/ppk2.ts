@@ -1,30 +1,29 @@
 // ppk2.ts - Nordic Power Profiler Kit II driver: binary opcodes, calibration from GetMetadata, 100 kS/s sample
-// words; the measured window is where the logic-port bit wired to the board's trigger GPIO is high.
+// words decoded in a worker thread (ppk2Worker.ts); the measured window is marked on a logic-port bit wired to
+// the board's trigger GPIO. Sources: Nordic pc-nrfconnect-ppk (src/device/serialDevice.ts, constants.ts,
+// doc/docs/troubleshooting.md) and IRNAS ppk2-api-python (src/ppk2_api/ppk2_api.py); details in docs/energy.md.
 import type { SerialPort } from 'serialport';
 import type { Ppk2Spec } from './spec';
-import { PPK2_OP, PPK2_SAMPLE_HZ, Ppk2WordReader, decodePpk2Word, parsePpk2Metadata, ppk2Current, ppk2RegulatorBytes } from './ppk2Decode';
+import { PPK2_OP, PPK2_SAMPLE_HZ, parsePpk2Metadata, ppk2RegulatorBytes } from './ppk2Decode';
 import type { Ppk2Metadata } from './ppk2Decode';
+import { Ppk2Decoder } from './ppk2Decoder';
+import type { Ppk2Summary } from './ppk2Stream';
 import { closeSerial, flushSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
 import { formatSI, makeResult } from './types';
 import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
-import { windowCrossCheck } from './crosscheck';
+import { counterSeconds, windowCrossCheck } from './crosscheck';
 import type { ModelBoard } from './model';
 
 const OP_NAME: Record<number, string> = {
   [PPK2_OP.AverageStart]: 'AverageStart (0x06)', [PPK2_OP.AverageStop]: 'AverageStop (0x07)',
   [PPK2_OP.DeviceRunningSet]: 'DeviceRunningSet (0x0C)', [PPK2_OP.RegulatorSet]: 'RegulatorSet (0x0D)',
-  [PPK2_OP.SetPowerMode]: 'SetPowerMode (0x11)', [PPK2_OP.GetMetadata]: 'GetMetadata (0x19)',
+  [PPK2_OP.SetPowerMode]: 'SetPowerMode (0x11)', [PPK2_OP.GetMetadata]: 'GetMetadata (0x19)', [PPK2_OP.Reset]: 'Reset (0x20)',
 };
 
-/** One acquisition's running state. */
+/** One acquisition as the main thread sees it: bytes in, the worker's latest summary, the first fault. */
 class Acquisition {
-  reader = new Ppk2WordReader();
-  total = 0;
-  expected: number | null = null;
-  prevHigh = false;
-  phase: 'before' | 'inside' | 'after' = 'before';
-  winSum = 0; winCount = 0;
-  idleSum = 0; idleCount = 0;
+  bytes = 0;
+  phase: Ppk2Summary['phase'] = 'before';
   lastDataAt = Date.now();
   fault: Error | null = null;
   private wake: (() => void) | null = null;
@@ -45,14 +44,18 @@ export class Ppk2Source implements EnergySource {
   private textWake: (() => void) | null = null;
   private acq: Acquisition | null = null;
   private lastByteAt = Date.now();
-  private readonly mask: number;
   private closing = false;
   private busy = false;
+  private poweredTarget = false;
+  private readonly decoder: Ppk2Decoder;
 
   private constructor(private readonly spec: Ppk2Spec, private readonly sp: SerialPort, private readonly board?: ModelBoard) {
-    this.mask = 1 << spec.bit;
     sp.on('data', (chunk: Buffer) => this.onData(chunk));
     watchSerial(sp, this.where(), () => this.closing, (e) => this.acq?.fail(e));
+    this.decoder = new Ppk2Decoder(
+      (sum) => this.onChanged(sum),
+      (e) => this.acq?.fail(new Error(`${this.where()}: ${e.message}`)),
+    );
   }
 
   static async open(spec: Ppk2Spec, board?: ModelBoard): Promise<Ppk2Source> {
@@ -61,7 +64,7 @@ export class Ppk2Source implements EnergySource {
     try {
       await src.setup();
     } catch (e) {
-      await closeSerial(sp);
+      await src.close();
       throw e;
     }
     return src;
@@ -89,13 +92,8 @@ export class Ppk2Source implements EnergySource {
     const acq = this.acq;
     if (acq) {
       acq.lastDataAt = this.lastByteAt;
-      if (!acq.fault && acq.phase !== 'after') {
-        try {
-          acq.reader.push(chunk, (w) => this.onWord(acq, w));
-        } catch (e) {
-          acq.fail(e as Error);
-        }
-      }
+      acq.bytes += chunk.length;
+      if (!acq.fault && acq.phase !== 'after') this.decoder.data(chunk);
       return;
     }
     if (this.textWake) {
@@ -106,41 +104,17 @@ export class Ppk2Source implements EnergySource {
     }
   }
 
-  private onWord(acq: Acquisition, word: number): void {
-    if (acq.fault || acq.phase === 'after') return;
-    const s = decodePpk2Word(word);
-    if (acq.expected !== null && s.counter !== acq.expected) {
-      const missing = (s.counter - acq.expected) & 0x3f;
-      throw new Error(
-        `${this.where()}: lost samples: rolling counter jumped from ${(acq.expected - 1) & 0x3f} to ${s.counter} after ${acq.total} samples ` +
-        `(${missing} missing, or that plus a multiple of 64); the host or USB link dropped data; measurement discarded`);
-    }
-    acq.expected = (s.counter + 1) & 0x3f;
-    const high = (s.logic & this.mask) !== 0;
-    const pulses = this.spec.trig === 'pulses';
-    if (acq.total === 0 && high !== pulses) {
-      throw new Error(pulses
-        ? `${this.where()}: trigger D${this.spec.bit} was low when sampling started; trig=pulses needs it idle high`
-        : `${this.where()}: trigger D${this.spec.bit} was already high when sampling started; the board must hold it low outside its runs`);
-    }
-    const falling = acq.prevHigh && !high;
-    acq.prevHigh = high;
-    acq.total++;
-    let amps: number;
-    try {
-      amps = ppk2Current(s.range, s.adc, this.meta.cal, this.spec.vddMv);
-    } catch (e) {
-      throw new Error(`${this.where()}: sample ${acq.total}: ${(e as Error).message}`);
-    }
-    // level: the window is the high level. pulses: from the first falling edge to the next one (MLPerf style).
-    const opens = pulses ? falling : high;
-    const closes = pulses ? falling : !high;
-    if (acq.phase === 'inside' && closes) { acq.phase = 'after'; acq.poke(); return; }
-    if (acq.phase === 'before' && opens) acq.phase = 'inside';
-    if (acq.phase === 'inside') { acq.winSum += amps; acq.winCount++; } else { acq.idleSum += amps; acq.idleCount++; }
+  /** The worker saw the window open or close, or a fault. */
+  private onChanged(sum: Ppk2Summary): void {
+    const acq = this.acq;
+    if (!acq) return;
+    acq.phase = sum.phase;
+    if (sum.fault) acq.fail(new Error(`${this.where()}: ${sum.fault}`));
+    acq.poke();
   }
 
   private async setup(): Promise<void> {
+    await this.decoder.ready();
     // A device left streaming by an earlier session would bury the metadata in samples: stop it first.
     await this.send([PPK2_OP.AverageStop]);
     await this.quiet(30, 500);
@@ -164,6 +138,7 @@ export class Ppk2Source implements EnergySource {
     await this.send([PPK2_OP.SetPowerMode, this.spec.mode === 'source' ? 2 : 1]);
     await this.send(ppk2RegulatorBytes(this.spec.vddMv));
     await this.send([PPK2_OP.DeviceRunningSet, 1]);
+    this.poweredTarget = this.spec.mode === 'source'; // ampere mode: the board has its own supply
     await sleep(20); // no replies to wait for: give the regulator and DUT switch a moment
   }
 
@@ -184,12 +159,13 @@ export class Ppk2Source implements EnergySource {
       // Samples still in flight from an earlier acquisition would splice into this one: drain them first.
       await this.quiet(50, 1000);
       await flushSerial(this.sp);
+      this.decoder.start({ cal: this.meta.cal, vddMv: this.spec.vddMv, bit: this.spec.bit, pulses: this.spec.trig === 'pulses', spikeFilter: this.spec.spikeFilter });
       this.acq = acq;
       await this.send([PPK2_OP.AverageStart]);
       acq.lastDataAt = Date.now();
       watchdog = setInterval(() => {
         if (Date.now() - acq.lastDataAt > this.spec.timeoutMs) {
-          acq.fail(new Error(`${this.where()}: no samples for more than ${this.spec.timeoutMs} ms (last command ${this.lastCommand}, ${acq.total} samples received)`));
+          acq.fail(new Error(`${this.where()}: no samples for more than ${this.spec.timeoutMs} ms (last command ${this.lastCommand}, ${Math.floor(acq.bytes / 4)} samples received)`));
         }
       }, 20);
       const running = window();
@@ -202,17 +178,20 @@ export class Ppk2Source implements EnergySource {
         await Promise.race([acq.changed(), sleep(Math.min(left, 50))]);
       }
       if (acq.fault) throw acq.fault;
-      if (acq.phase !== 'after') {
+      const sum = await this.decoder.finish();
+      if (sum.fault) throw new Error(`${this.where()}: ${sum.fault}`);
+      if (sum.phase !== 'after') {
         const d = `trigger D${this.spec.bit}`;
         const pulses = this.spec.trig === 'pulses';
-        throw new Error(acq.phase === 'before'
-          ? `${this.where()}: ${d} ${pulses ? 'gave no start pulse' : 'never went high'} within ${settleMs} ms after the board finished (${acq.total} samples); check the wire from the board's trigger GPIO to the logic port`
+        throw new Error(sum.phase === 'before'
+          ? `${this.where()}: ${d} ${pulses ? 'gave no start pulse' : 'never went high'} within ${settleMs} ms after the board finished (${sum.total} samples); check the wire from the board's trigger GPIO to the logic port`
           : `${this.where()}: ${d} ${pulses ? 'gave a start pulse but no end pulse' : 'went high but did not fall'} within ${settleMs} ms after the board finished`);
       }
-      if (acq.winCount === 0) {
+      this.checkLoss(sum, report);
+      if (sum.winCount === 0) {
         throw new Error(`${this.where()}: the trigger window held no samples (shorter than 10 µs); raise repeat`);
       }
-      return this.result(acq, report, opts.macs);
+      return this.result(sum, report, opts.macs);
     } finally {
       clearInterval(watchdog);
       this.acq = null;
@@ -222,30 +201,67 @@ export class Ppk2Source implements EnergySource {
     }
   }
 
-  private result(acq: Acquisition, report: { counter: number; counterUnit: string; repeat: number; counterKind?: string }, macs?: number): EnergyResult {
+  /**
+   * Real losses end the measurement; gaps of a few samples do not (Nordic's troubleshooting notes: "an
+   * occasional gap that lasts a few microseconds probably does not effect the accuracy"). The rolling counter
+   * cannot see a loss of a multiple of 64 samples, so the window is also held against the board's own counter:
+   * the window can be longer (loop and GPIO overhead), never shorter.
+   */
+  private checkLoss(sum: Ppk2Summary, report: { counter: number; repeat: number; counterKind?: string }): void {
+    const allowed = Math.round(this.spec.maxLossS * PPK2_SAMPLE_HZ);
+    if (sum.lostInWindow > allowed) {
+      const list = sum.gaps.slice(0, 5).map((g) => `${g.missing} at sample ${g.at}`).join(', ');
+      throw new Error(`${this.where()}: lost samples: ${sum.lostInWindow} samples (${formatSI(sum.lostInWindow / PPK2_SAMPLE_HZ, 's')}) missing inside the window, more than maxloss ${formatSI(this.spec.maxLossS, 's')} (gaps: ${list}); the host or USB link dropped data (Nordic: avoid hubs, try another USB port or cable); measurement discarded`);
+    }
+    const minS = counterSeconds(report, report.repeat, this.board);
+    if (minS !== null && sum.winCount + 2 < minS * PPK2_SAMPLE_HZ) {
+      throw new Error(`${this.where()}: lost samples: the trigger window holds ${sum.winCount} samples but the board's counter says its runs took ${formatSI(minS, 's')} = ${Math.ceil(minS * PPK2_SAMPLE_HZ)} samples (a loss of a multiple of 64 samples escapes the rolling counter); measurement discarded`);
+    }
+  }
+
+  private result(sum: Ppk2Summary, report: { counter: number; counterUnit: string; repeat: number; counterKind?: string }, macs?: number): EnergyResult {
     const dt = 1 / PPK2_SAMPLE_HZ;
     const v = this.spec.vddMv / 1000;
-    const windowS = acq.winCount * dt;
+    const windowS = sum.winCount * dt;
     const notes = [
       this.spec.trig === 'pulses'
-        ? `integrated ${acq.winCount} current samples x 10 µs x ${v} V between two falling edges of logic D${this.spec.bit}`
-        : `integrated ${acq.winCount} current samples x 10 µs x ${v} V while logic D${this.spec.bit} was high`,
-      'edge uncertainty: +-1 sample (10 µs) at each end; no spike filter applied',
+        ? `integrated ${sum.winCount} current samples x 10 µs x ${v} V between two falling edges of logic D${this.spec.bit}`
+        : `integrated ${sum.winCount} current samples x 10 µs x ${v} V while logic D${this.spec.bit} was high`,
+      'edge uncertainty: +-1 sample (10 µs) at each end',
+      this.spec.spikeFilter
+        ? `spike filter on (Nordic's: rolling average over 3 samples after each range switch): ${sum.filtered} samples replaced`
+        : 'spike filter off: raw samples after range switches',
     ];
     let estimate = false;
     if (this.meta.defaulted.length > 0) {
       estimate = true;
       notes.push(`calibration keys missing from metadata, nominal defaults used: ${this.meta.defaulted.join(', ')}`);
     }
+    if (this.meta.zeroed.length > 0) notes.push(`calibration gains stored as 0 read as 1 (uncalibrated), as Nordic's app does: ${this.meta.zeroed.join(', ')}`);
+    if (sum.gaps.length > 0) {
+      notes.push(`rolling-counter gaps: ${sum.gaps.length} (${sum.lostTotal} samples lost, ${sum.lostInWindow} inside the window, filled from their neighbours): ${sum.gaps.slice(0, 5).map((g) => `${g.missing} at sample ${g.at}`).join(', ')}`);
+    }
+    if (sum.glitches > 0) notes.push(`${sum.glitches} samples with a wrong rolling counter between in-sequence ones: kept (counter glitch, not a loss)`);
+    if (sum.clamped > 0) notes.push(`${sum.clamped} samples reported range 5..7: read as range 4 (as IRNAS ppk2-api does)`);
     if (this.spec.mode === 'ampere') notes.push(`ampere meter: power uses the declared DUT voltage ${v} V`);
-    if (acq.idleCount > 0) notes.push(`outside the window: ${formatSI((acq.idleSum / acq.idleCount) * v, 'W')} average over ${acq.idleCount} samples`);
+    if (sum.idleCount > 0) notes.push(`outside the window: ${formatSI((sum.idleSum / sum.idleCount) * v, 'W')} average over ${sum.idleCount} samples`);
     const cc = windowCrossCheck(windowS, report, report.repeat, this.board);
     if (cc) notes.push(cc);
-    return makeResult({ source: this.describe(), energyJ: acq.winSum * dt * v, windowS, samples: acq.winCount, repeat: report.repeat, macs, estimate, notes });
+    return makeResult({ source: this.describe(), energyJ: sum.winSum * dt * v, windowS, samples: sum.winCount, repeat: report.repeat, macs, estimate, notes });
   }
 
+  /**
+   * Leaves the PPK2 as found: sampling stopped and, when tinyhil switched the target's supply on, switched off
+   * again (DeviceRunningSet 0, IRNAS toggle_DUT_power("OFF")), so a board is not left powered by a dead session.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
+    if (this.sp.isOpen) {
+      await this.send([PPK2_OP.AverageStop]).catch(() => undefined);
+      if (this.poweredTarget) await this.send([PPK2_OP.DeviceRunningSet, 0]).catch(() => undefined);
+    }
     this.closing = true;
+    this.decoder.close();
     await closeSerial(this.sp);
   }
 }

@@ -15,8 +15,11 @@ export interface Lpm01aSpec {
   voltMv: number;      // target supply, 1800..3300 mV
   freqHz: number;      // one of LPM01A_FREQS
   edge: 'ris' | 'fal'; // eventsrc d7 edge that marks the window
-  timeoutMs: number;   // silence allowed before a reply or sample is declared missing
+  timeoutMs: number;   // silence allowed in the sample stream, and the reply time of quick commands
   baudRate: number;
+  output: 'energy' | 'current'; // energy: the shield integrates each period itself (MLPerf's choice)
+  expectedA?: number;  // expected peak current of the target; picks the acquisition mode
+  acqmode: 'auto' | 'dyn' | 'stat';
 }
 
 export interface Ppk2Spec {
@@ -27,6 +30,8 @@ export interface Ppk2Spec {
   bit: number;         // logic-port channel (D0..D7) wired to the board's trigger GPIO
   trig: 'level' | 'pulses'; // level: high during the runs; pulses: idle high, a low pulse at start and at end
   timeoutMs: number;
+  spikeFilter: boolean; // Nordic's rolling average over the samples after a range switch (both references apply it)
+  maxLossS: number;     // lost sample time tolerated inside a window before the measurement is discarded
 }
 
 export type EnergySpec = ModelSpec | Lpm01aSpec | Ppk2Spec;
@@ -35,6 +40,10 @@ export type EnergySpec = ModelSpec | Lpm01aSpec | Ppk2Spec;
 export const LPM01A_FREQS = [100e3, 50e3, 20e3, 10e3, 5e3, 2e3, 1e3, 500, 200, 100, 50, 20, 10, 5, 2, 1];
 /** ascii_dec streams without limit only up to 5 kHz (PowerShield FW table at 3,686,400 baud). */
 export const LPM01A_ASCII_MAX_HZ = 5e3;
+/** Dynamic mode measures 100 nA..50 mA (UM2243 §10; over-current protection from 59 mA). */
+export const LPM01A_DYN_MAX_A = 50e-3;
+/** Static mode measures up to 200 mA, for a current steady within 10 % (UM2243 §9). */
+export const LPM01A_STAT_MAX_A = 200e-3;
 
 const USAGE = `'model', 'model:power=26mW,clock=80MHz', 'lpm01a:/dev/ttyACM1' or 'ppk2:/dev/ttyACM2'`;
 
@@ -95,7 +104,7 @@ function portAndOptions(rest: string, full: string, kind: string): [string, stri
 
 function parseLpm01a(rest: string, full: string): Lpm01aSpec {
   const [port, opts] = portAndOptions(rest, full, 'lpm01a');
-  const o = options(opts, ['volt', 'freq', 'edge', 'timeout', 'baud'], `"${full}"`);
+  const o = options(opts, ['volt', 'freq', 'edge', 'timeout', 'baud', 'output', 'current', 'acqmode'], `"${full}"`);
   const voltMv = o.has('volt') ? Math.round(parseQuantity(o.get('volt')!, 'V', 'lpm01a volt') * 1000) : 3300;
   if (voltMv < 1800 || voltMv > 3300) {
     throw new RangeError(`Expected lpm01a volt in 1800m..3300m but received "${o.get('volt')}" (${voltMv} mV)`);
@@ -109,8 +118,21 @@ function parseLpm01a(rest: string, full: string): Lpm01aSpec {
   }
   const edge = o.get('edge') ?? 'fal';
   if (edge !== 'fal' && edge !== 'ris') throw new RangeError(`Expected lpm01a edge "fal" or "ris" but received "${edge}"`);
+  const output = o.get('output') ?? 'energy';
+  if (output !== 'energy' && output !== 'current') throw new RangeError(`Expected lpm01a output "energy" or "current" but received "${output}"`);
+  const acqmode = o.get('acqmode') ?? 'auto';
+  if (acqmode !== 'auto' && acqmode !== 'dyn' && acqmode !== 'stat') {
+    throw new RangeError(`Expected lpm01a acqmode "auto", "dyn" or "stat" but received "${acqmode}"`);
+  }
+  let expectedA: number | undefined;
+  if (o.has('current')) {
+    expectedA = parseQuantity(o.get('current')!, 'A', 'lpm01a current (expected peak)', 1e-3);
+    if (!(expectedA > 0) || expectedA > LPM01A_STAT_MAX_A) {
+      throw new RangeError(`Expected lpm01a current in (0, 200mA] (the shield's static-mode limit) but received "${o.get('current')}"; above that use ppk2 (up to 1 A)`);
+    }
+  }
   return {
-    kind: 'lpm01a', port, voltMv, freqHz, edge,
+    kind: 'lpm01a', port, voltMv, freqHz, edge, output, expectedA, acqmode,
     timeoutMs: o.has('timeout') ? intIn(o.get('timeout')!, 'lpm01a timeout (ms)', 10, 600000) : 1000,
     baudRate: o.has('baud') ? intIn(o.get('baud')!, 'lpm01a baud', 1200, 10000000) : 3686400,
   };
@@ -118,7 +140,7 @@ function parseLpm01a(rest: string, full: string): Lpm01aSpec {
 
 function parsePpk2(rest: string, full: string): Ppk2Spec {
   const [port, opts] = portAndOptions(rest, full, 'ppk2');
-  const o = options(opts, ['vdd', 'mode', 'bit', 'trig', 'timeout'], `"${full}"`);
+  const o = options(opts, ['vdd', 'mode', 'bit', 'trig', 'timeout', 'filter', 'maxloss'], `"${full}"`);
   const vddMv = o.has('vdd') ? Math.round(parseQuantity(o.get('vdd')!, 'V', 'ppk2 vdd', 1e-3) * 1000) : 3300;
   if (vddMv < 800 || vddMv > 5000) {
     throw new RangeError(`Expected ppk2 vdd in 800..5000 mV but received "${o.get('vdd')}" (${vddMv} mV)`);
@@ -128,8 +150,16 @@ function parsePpk2(rest: string, full: string): Ppk2Spec {
   // tinyhil's STM32 firmware marks the window MLPerf-style (idle high, a low pulse at start and end).
   const trig = o.get('trig') ?? 'pulses';
   if (trig !== 'level' && trig !== 'pulses') throw new RangeError(`Expected ppk2 trig "level" or "pulses" but received "${trig}"`);
+  const filter = o.get('filter') ?? 'on';
+  if (filter !== 'on' && filter !== 'off') throw new RangeError(`Expected ppk2 filter "on" or "off" but received "${filter}"`);
+  // Nordic's app reports data loss once 500 samples (5 ms) are missing (serialDevice.ts DATALOSS_THRESHOLD).
+  // Ours: a window may miss 10 samples (100 µs) in all, filled from their neighbours and reported.
+  const maxLossS = o.has('maxloss') ? parseQuantity(o.get('maxloss')!, 's', 'ppk2 maxloss', 1e-3) : 100e-6;
+  if (!(maxLossS >= 0) || maxLossS > 5e-3) {
+    throw new RangeError(`Expected ppk2 maxloss in 0..5ms (Nordic's data-loss threshold) but received "${o.get('maxloss')}"`);
+  }
   return {
-    kind: 'ppk2', port, vddMv, mode,
+    kind: 'ppk2', port, vddMv, mode, spikeFilter: filter === 'on', maxLossS,
     bit: o.has('bit') ? intIn(o.get('bit')!.replace(/^D/i, ''), 'ppk2 bit (logic channel D0..D7)', 0, 7) : 0,
     trig,
     timeoutMs: o.has('timeout') ? intIn(o.get('timeout')!, 'ppk2 timeout (ms)', 10, 600000) : 1000,

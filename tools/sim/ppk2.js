@@ -1,13 +1,24 @@
 #!/usr/bin/env node
-// ppk2.js - simulator of the Nordic Power Profiler Kit II serial protocol on a serial port/pty: binary opcodes,
-// GetMetadata calibration text ending END, 100 kS/s little-endian sample words (14-bit ADC, range, 6-bit rolling
-// counter, logic port) written in chunks that split words. Fault modes: lost samples (counter gap), silence,
-// no metadata, custom metadata text.
+// ppk2.js - simulator of the Nordic Power Profiler Kit II serial protocol on a serial port/pty, written from the
+// device's documented behaviour (pc-nrfconnect-ppk src/constants.ts, src/device/serialDevice.ts,
+// doc/docs/troubleshooting.md; IRNAS ppk2-api-python), not from our driver:
+//  - opcodes with no replies except GetMetadata (text `key: value` lines ending END), AverageStart/Stop;
+//  - 100 kS/s little-endian words: bits 0-13 ADC/4, 14-16 range, 18-23 rolling counter, 24-31 logic port,
+//    written in pieces that split words (USB reads do);
+//  - the sample ENCODER below inverts the published current formula on its own (solving the quadratic for
+//    x, then adc = x·R/mult + O), with auto-ranging on the calibrated ranges: it shares no code with the
+//    driver's decoder;
+//  - switching transients right after a range change (the reason both references run a spike filter),
+//    occasional rolling-counter glitches, and real gaps ("occasional gaps of a few µs", Nordic's notes);
+//  - metadata with stored zeros (Nordic falls back to defaults on 0; IRNAS: "wrong calibration values on some
+//    PPK2s"), ranges 5..7 on the wire (IRNAS clamps to 4), and a device still streaming when opened.
+// Shapes we could not find documented (transient amplitude, glitch pattern) are marked INVENTED. Each quirk is
+// switchable (o.quirks); fault modes (o.fault) break the device on purpose.
 'use strict';
 const { SerialSim } = require('./serialSim');
 
 const RATE = 100000;
-const MULT = 1.8 / 163840;
+const VREF_OVER_COUNTS = 1.8 / 163840; // volts per ADC count after the x4 (both references: adc_mult)
 // Calibration of the shape a real PPK2 reports (non-trivial on purpose: a driver that ignores it is caught).
 const CAL = {
   R: [1003.3741, 101.5423, 10.3839, 0.9774, 0.0501],
@@ -18,27 +29,58 @@ const CAL = {
   I: [-4.3e-8, -1.554e-6, 1.4116e-5, -3.3726e-4, -1.041597e-2],
   UG: [1, 1, 1, 1, 1],
 };
-// Opcode -> total command length in bytes (opcode included).
+// What a stored 0 means to the host apps (Nordic: `meta[key] || default`): R, GS, GI, UG fall back.
+const FALLBACK = { R: [1031.64, 101.65, 10.15, 0.94, 0.043], GS: [1, 1, 1, 1, 1], GI: [1, 1, 1, 1, 1], UG: [1, 1, 1, 1, 1] };
+// Opcode -> command length in bytes (opcode included), from Nordic's constants.ts and IRNAS's command tuples.
 const LEN = { 0x01: 2, 0x02: 2, 0x03: 2, 0x04: 2, 0x05: 1, 0x06: 1, 0x07: 1, 0x08: 2, 0x09: 2, 0x0a: 1, 0x0c: 2, 0x0d: 3,
   0x0e: 2, 0x0f: 2, 0x11: 2, 0x12: 2, 0x15: 1, 0x16: 1, 0x19: 1, 0x20: 1, 0x25: 6 };
 
-function metadataText(vddMv, mode) {
+const QUIRKS = {
+  transients: true,        // INVENTED shape: +60 %, +20 % on the first two samples after a range switch
+  glitchEvery: 0,          // every N samples one word has a wrong counter (data intact); 0: never
+  gapEvery: 0,             // every N samples `gapLen` samples are lost (counter keeps counting); 0: never
+  gapLen: 1,
+  metadataMs: 15,          // GetMetadata answered after this, in two pieces (IRNAS polls until END is in)
+  streamingAtOpen: false,  // left streaming by an earlier session
+  zeroKeys: [],            // metadata keys stored as 0 (e.g. 'GS1', 'UG2'): the host must fall back
+  rangeAs: null,           // { from: 4, to: 7 }: samples of range `from` carry range `to` on the wire
+};
+
+function metadataText(vddMv, mode, zeroKeys = []) {
+  const v = (k, i) => (zeroKeys.includes(`${k}${i}`) ? 0 : CAL[k][i]);
   const lines = ['Calibrated: 0'];
-  for (const k of ['R', 'GS', 'GI', 'O']) CAL[k].forEach((v, i) => lines.push(`${k}${i}: ${v}`));
+  for (const k of ['R', 'GS', 'GI', 'O']) CAL[k].forEach((_, i) => lines.push(`${k}${i}: ${v(k, i)}`));
   lines.push(`VDD: ${vddMv}`, 'HW: 9173', `mode: ${mode}`);
-  for (const k of ['S', 'I', 'UG']) CAL[k].forEach((v, i) => lines.push(`${k}${i}: ${v}`));
+  for (const k of ['S', 'I', 'UG']) CAL[k].forEach((_, i) => lines.push(`${k}${i}: ${v(k, i)}`));
   lines.push('IA: 56', 'END', '');
   return lines.join('\n');
 }
 
-/** Inverse of the drivers' formula: the (range, 14-bit raw ADC) a PPK2 would report for `amps` at `vddMv`. */
-function encodeCurrent(amps, vddMv) {
+/** The calibration a host applies to this metadata: stored zeros of R/GS/GI/UG replaced by the fallback. */
+function effectiveCal(zeroKeys = []) {
+  const cal = {};
+  for (const k of Object.keys(CAL)) {
+    cal[k] = CAL[k].map((c, i) => ((zeroKeys.includes(`${k}${i}`) || c === 0) && FALLBACK[k] ? FALLBACK[k][i] : c));
+  }
+  return cal;
+}
+
+/**
+ * ENCODER: the 14-bit ADC word a PPK2 on `range` reports for `amps`. The published formula
+ * I = UG(x(GS·x + GI) + S·V + I) is a quadratic in x; x = (-GI + sqrt(GI² - 4·GS·c)) / (2·GS) with
+ * c = S·V + I - I/UG (x = -c/GI when GS = 0); then adc = x·R/mult + O and the word holds adc/4.
+ */
+function encodeOnRange(amps, vddMv, r, cal = CAL) {
+  const c = cal.S[r] * (vddMv / 1000) + cal.I[r] - amps / cal.UG[r];
+  const gs = cal.GS[r], gi = cal.GI[r];
+  const x = gs === 0 ? -c / gi : (-gi + Math.sqrt(gi * gi - 4 * gs * c)) / (2 * gs);
+  return Math.round(((x * cal.R[r]) / VREF_OVER_COUNTS + cal.O[r]) / 4);
+}
+
+/** Auto-ranging: the most sensitive range whose ADC stays under 90 % of full scale. */
+function encodeCurrent(amps, vddMv, cal = CAL) {
   for (let r = 0; r < 5; r++) {
-    const c = CAL.S[r] * (vddMv / 1000) + CAL.I[r] - amps / CAL.UG[r];
-    const gs = CAL.GS[r], gi = CAL.GI[r];
-    const x = gs === 0 ? -c / gi : (-gi + Math.sqrt(gi * gi - 4 * gs * c)) / (2 * gs);
-    const adc = (x * CAL.R[r]) / MULT + CAL.O[r];
-    const raw = Math.round(adc / 4);
+    const raw = encodeOnRange(amps, vddMv, r, cal);
     if (raw >= 0 && raw <= 0x3fff * 0.9) return { range: r, raw };
   }
   return { range: 4, raw: 0x3fff };
@@ -53,13 +95,17 @@ class Ppk2Sim extends SerialSim {
    * @param {number} [o.bit]         logic channel driven by trigger windows (0..7), default 0
    * @param {boolean} [o.pulses]     trigger as MLPerf-style pulses: idle high, a low pulse of `pulseSamples` (3)
    *                                 at the window's start and another at its end; default: high during the window
-   * @param {object} [o.fault]       { dropAt: k, dropCount: n } skip n samples from k (counter keeps counting);
-   *                                 { silentAfterSamples: n }; { noMetadata: true }; { metadata: 'text' }
+   * @param {object} [o.quirks]      overrides of QUIRKS
+   * @param {object} [o.fault]       { dropAt: k, dropCount: n } lose n samples from k (counter keeps counting);
+   *                                 { silentAfterSamples: n }; { noMetadata: true }; { metadata: 'text' };
+   *                                 { garbleCountersAt: k } counters of 6 samples from k are noise
    */
   constructor(o) {
     super();
     this.o = { idleA: 1e-3, activeA: 12.5e-3, bit: 0, pulses: false, pulseSamples: 3, fault: {}, ...o };
+    this.q = { ...QUIRKS, ...(o.quirks || {}) };
     this.fault = this.o.fault || {};
+    this.cal = effectiveCal(this.q.zeroKeys);
     this.vddMv = 3000;
     this.mode = 0;
     this.dutOn = false;
@@ -71,13 +117,19 @@ class Ppk2Sim extends SerialSim {
     this.split = 1;
     this.outQ = [];
     this.writing = false;
+    this.prevRange = -1;
+    this.sinceSwitch = 99;
+    this.gaps = 0;        // samples lost on purpose, for tests
+    this.glitches = 0;
   }
 
-  open() {
-    return this.openPort(115200, (d) => d);
+  async open() {
+    await this.openPort(115200, (d) => d);
+    if (this.q.streamingAtOpen) this.startStream();
+    return this;
   }
 
-  /** Drives the logic bit high for exactly `samples` samples from the next one; resolves once streamed. */
+  /** Drives the logic bit for exactly `samples` samples from the next one; resolves once streamed. */
   trigger(samples) {
     return this.queueWindow(samples, this.o.pulseSamples);
   }
@@ -96,14 +148,19 @@ class Ppk2Sim extends SerialSim {
   onCommand(cmd) {
     this.cmds.push(cmd);
     switch (cmd[0]) {
-      case 0x19:
+      case 0x19: {
         if (this.fault.noMetadata) return;
-        return this.write(Buffer.from(this.fault.metadata ?? metadataText(this.vddMv, this.mode), 'latin1'));
+        const text = Buffer.from(this.fault.metadata ?? metadataText(this.vddMv, this.mode, this.q.zeroKeys), 'latin1');
+        const cut = Math.floor(text.length / 2);
+        setTimeout(() => { this.write(text.subarray(0, cut)); setTimeout(() => this.write(text.subarray(cut)), 5); }, this.q.metadataMs);
+        return;
+      }
       case 0x11: this.mode = cmd[1]; return;
       case 0x0d: this.vddMv = (cmd[1] << 8) | cmd[2]; return;
       case 0x0c: this.dutOn = cmd[1] === 1; return;
       case 0x06: return this.startStream();
       case 0x07: return this.stopStream();
+      case 0x20: this.stopStream(); this.dutOn = false; return;
       default: return;
     }
   }
@@ -131,6 +188,10 @@ class Ppk2Sim extends SerialSim {
     if (this.running) return;
     this.running = true;
     this.n = 0;
+    // Windows queued before the stream (re)started belong to this stream: start them at its first samples.
+    let at = 1;
+    for (const w of this.windows) { const len = w.end - w.start; w.start = at; w.end = at + len; at = w.end + this.o.pulseSamples; }
+    this.prevRange = -1;
     this.t0 = process.hrtime.bigint();
     this.timer = setInterval(() => this.tick(), 10);
   }
@@ -142,6 +203,22 @@ class Ppk2Sim extends SerialSim {
     this.outQ = [];
   }
 
+  /** The word for sample k carrying `amps`, with the device's switching transient. */
+  word(k, amps, logic) {
+    let { range, raw } = encodeCurrent(amps, this.vddMv, this.cal);
+    if (range !== this.prevRange) { this.sinceSwitch = 0; this.prevRange = range; } else this.sinceSwitch++;
+    if (this.q.transients && this.sinceSwitch < 2 && k > 0) {
+      raw = Math.min(0x3fff, encodeOnRange(amps * (this.sinceSwitch === 0 ? 1.6 : 1.2), this.vddMv, range, this.cal));
+    }
+    let wireRange = range;
+    if (this.q.rangeAs && range === this.q.rangeAs.from) wireRange = this.q.rangeAs.to;
+    let counter = k & 0x3f;
+    const ft = this.fault;
+    if (ft.garbleCountersAt !== undefined && k >= ft.garbleCountersAt && k < ft.garbleCountersAt + 6) counter = (k * 37 + 11) & 0x3f;
+    else if (this.q.glitchEvery && k % this.q.glitchEvery === this.q.glitchEvery - 1) { counter ^= 0x15; this.glitches++; }
+    return (raw | (wireRange << 14) | (counter << 18) | (logic << 24)) >>> 0;
+  }
+
   tick() {
     const due = Math.floor((Number(process.hrtime.bigint() - this.t0) / 1e9) * RATE);
     const count = due - this.n;
@@ -149,8 +226,6 @@ class Ppk2Sim extends SerialSim {
     const out = Buffer.alloc(count * 4);
     let o = 0;
     const ft = this.fault;
-    const idle = encodeCurrent(this.o.idleA, this.vddMv);
-    const active = encodeCurrent(this.o.activeA, this.vddMv);
     const bit = 1 << this.o.bit, P = this.o.pulseSamples;
     while (this.n < due) {
       const k = this.n++;
@@ -160,10 +235,12 @@ class Ppk2Sim extends SerialSim {
       const inside = w !== undefined && k >= w.start && k < w.end;
       const inPulse = w !== undefined && ((k >= w.start && k < w.start + P) || (k >= w.end && k < w.end + P));
       if (ft.silentAfterSamples !== undefined && k >= ft.silentAfterSamples) this.silent = true;
-      if (ft.dropAt !== undefined && k >= ft.dropAt && k < ft.dropAt + (ft.dropCount || 1)) continue;
-      const e = inside ? active : idle;
+      const amps = inside ? this.o.activeA : this.o.idleA;
       const logic = this.o.pulses ? (inPulse ? 0 : bit) : (inside ? bit : 0);
-      const word = (e.raw | (e.range << 14) | ((k & 0x3f) << 18) | (logic << 24)) >>> 0;
+      const word = this.word(k, amps, logic);
+      const lost = (ft.dropAt !== undefined && k >= ft.dropAt && k < ft.dropAt + (ft.dropCount || 1))
+        || (this.q.gapEvery > 0 && k % this.q.gapEvery >= this.q.gapEvery - this.q.gapLen);
+      if (lost) { this.gaps++; continue; }
       out.writeUInt32LE(word, o);
       o += 4;
     }
@@ -177,7 +254,7 @@ class Ppk2Sim extends SerialSim {
   }
 }
 
-module.exports = { Ppk2Sim, encodeCurrent, metadataText, CAL };
+module.exports = { Ppk2Sim, encodeCurrent, encodeOnRange, metadataText, effectiveCal, CAL, QUIRKS, VREF_OVER_COUNTS };
 
 // Standalone: serve the simulator on a pty and print the path for a driver; a trigger window of --window-ms
 // every --period-ms while sampling.
@@ -190,7 +267,8 @@ if (require.main === module) {
   (async () => {
     const pty = await openPtyPair();
     const fault = arg('fault') ? JSON.parse(arg('fault')) : {};
-    const sim = await new Ppk2Sim({ path: pty.device, fault, bit: Number(arg('bit', 0)), idleA: Number(arg('idle', 1e-3)), activeA: Number(arg('active', 12.5e-3)) }).open();
+    const quirks = arg('quirks') ? JSON.parse(arg('quirks')) : {};
+    const sim = await new Ppk2Sim({ path: pty.device, fault, quirks, bit: Number(arg('bit', 0)), idleA: Number(arg('idle', 1e-3)), activeA: Number(arg('active', 12.5e-3)) }).open();
     const windowMs = Number(arg('window-ms', 50));
     const periodMs = Number(arg('period-ms', 500));
     console.log(`PPK2 simulator: connect the driver to ${pty.host}  (e.g. --energy ppk2:${pty.host})`);
