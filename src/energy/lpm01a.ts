@@ -361,7 +361,7 @@ export class Lpm01aSource implements EnergySource {
       const minSamples = minS === null ? null : minS * this.spec.freqHz;
       let found;
       try {
-        found = findLpm01aWindow(acq.events, minSamples, this.spec.edge);
+        found = findLpm01aWindow(acq.events, minSamples, this.spec.edge, Math.ceil(0.01 * this.spec.freqHz) + 2);
       } catch (e) {
         throw new Error(`${this.where()}: ${(e as Error).message} (${acq.total} samples)`);
       }

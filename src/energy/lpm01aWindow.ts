@@ -19,10 +19,11 @@ export interface WindowFound {
 }
 
 /**
- * `minSamples`: samples the board's counter implies at the sampling rate (null when the counter has no time).
+ * `minSamples`: samples the board's counter implies at the sampling rate (null when the counter has no time);
+ * with more than two events the last two must enclose between that and 1.5x that + `slackSamples`.
  * Throws an Error whose message starts with the text after "LPM01A on PORT: ".
  */
-export function findLpm01aWindow(events: EventMark[], minSamples: number | null, edge: string): WindowFound {
+export function findLpm01aWindow(events: EventMark[], minSamples: number | null, edge: string, slackSamples = 0): WindowFound {
   if (events.length === 0) {
     throw new Error(`no trigger event in the acquisition; check the trigger wire to D7 and 'eventsrc d7 ${edge}'`);
   }
@@ -47,6 +48,11 @@ export function findLpm01aWindow(events: EventMark[], minSamples: number | null,
     }
     if (count + 2 < minSamples) {
       throw new Error(`${events.length} trigger events (${list()}), expected 2: the last two enclose ${count} samples but the board's counter needs at least ${Math.ceil(minSamples)}; a stray edge on D7, measurement discarded`);
+    }
+    // Loop and GPIO overhead make the window longer than the counter's time, but not by half: more means the
+    // last two events are not the window's (an unclosed window or an edge after it).
+    if (count > 1.5 * minSamples + slackSamples) {
+      throw new Error(`${events.length} trigger events (${list()}), expected 2: the last two enclose ${count} samples, far more than the ${Math.ceil(minSamples)} the board's counter needs; a stray edge on D7, measurement discarded`);
     }
     notes.push(`${events.length} trigger events (${list()}); used the last two as MLPerf Tiny does, their length agrees with the board counter`);
   }
