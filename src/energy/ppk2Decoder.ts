@@ -17,7 +17,6 @@ function worker(): NonNullable<typeof shared> {
   const w = ts
     ? new Worker(`require('@isaacs/ts-node-temp-fork-for-pr-2009').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } }); require(${JSON.stringify(file)});`, { eval: true })
     : new Worker(file);
-  w.unref();
   let markReady!: () => void;
   const s = { worker: w, ready: new Promise<void>((r) => (markReady = r)), users: new Map<number, User>(), dead: null as Error | null };
   const die = (e: Error) => {
@@ -35,6 +34,7 @@ function worker(): NonNullable<typeof shared> {
   });
   w.on('error', (e) => die(new Error(`PPK2 decode worker failed: ${e.message}`)));
   w.on('exit', (code) => die(new Error(`PPK2 decode worker exited (code ${code})`)));
+  w.unref(); // after the listeners: adding a 'message' listener refs the worker's port again
   shared = s;
   return s;
 }
