@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // energy.js - energy per inference / per MAC measured through each instrument simulator (real drivers, real pty
 // pairs) for a fixed synthetic window, side by side with the analytic value and the error; plus the power model.
+// The simulators run with the devices' quirks on (tools/sim/lpm01a.js, tools/sim/ppk2.js): LPM01A calibration
+// latency, NULs, one TimeStamp a second, a supply of 3.297 V after `volt 3300m`; PPK2 range-switch transients,
+// rolling-counter glitches and gaps.
 'use strict';
 
 // The energy layer is TypeScript: use the compiled build when present, else compile on the fly.
@@ -25,6 +28,9 @@ const IDLE_A = 1e-3, ACTIVE_A = 12.5e-3;
 const board = { name: 'stm32l4', clockHz: 80e6, counterKind: 'cycles' };
 const cyclesPerInference = Math.round((WINDOW_S * board.clockHz) / REPEAT);
 
+const LPM_QUIRKS = { actualMv: 3297, nul: true, timestampS: 1, summary: true, voltCalibMs: 1260 };
+const PPK_QUIRKS = { transients: true, glitchEvery: 997, gapEvery: 2011, gapLen: 1 };
+
 async function viaSim(label, Sim, simOpts, spec, rateHz, volts) {
   const pty = await openPtyPair();
   const sim = await new Sim({ path: pty.device, idleA: IDLE_A, activeA: ACTIVE_A, ...simOpts }).open();
@@ -32,7 +38,7 @@ async function viaSim(label, Sim, simOpts, spec, rateHz, volts) {
   try {
     const r = await src.measure(async () => {
       await sim.trigger(Math.round(WINDOW_S * rateHz));
-      return { counter: cyclesPerInference, counterUnit: 'cycles', repeat: REPEAT };
+      return { counter: Math.floor(cyclesPerInference * 0.99), counterUnit: 'cycles', repeat: REPEAT };
     }, { macs: MACS });
     return { label, r, analytic: (ACTIVE_A * volts * WINDOW_S) / REPEAT };
   } finally {
@@ -51,17 +57,25 @@ async function viaModel() {
 (async () => {
   const rows = [];
   rows.push(await viaModel());
-  rows.push(await viaSim('lpm01a sim, 5 kHz, 3.3 V', Lpm01aSim, {}, (p) => `lpm01a:${p}`, 5000, 3.3));
-  rows.push(await viaSim('lpm01a sim, 1 kHz, 1.8 V', Lpm01aSim, {}, (p) => `lpm01a:${p},freq=1k,volt=1800m`, 1000, 1.8));
-  rows.push(await viaSim('lpm01a sim, 5 kHz, ±5% noise', Lpm01aSim, { noise: 0.05, seed: 3 }, (p) => `lpm01a:${p}`, 5000, 3.3));
-  rows.push(await viaSim('ppk2 sim, 100 kS/s, 3.3 V, pulses', Ppk2Sim, { pulses: true }, (p) => `ppk2:${p}`, 100000, 3.3));
-  rows.push(await viaSim('ppk2 sim, 100 kS/s, 1.8 V ampere, level', Ppk2Sim, {}, (p) => `ppk2:${p},vdd=1800,mode=ampere,trig=level`, 100000, 1.8));
+  const L = { quirks: LPM_QUIRKS };
+  rows.push(await viaSim('lpm01a sim, 5 kHz, output current', Lpm01aSim, L, (p) => `lpm01a:${p},output=current`, 5000, 3.297));
+  rows.push(await viaSim('lpm01a sim, 5 kHz, output energy', Lpm01aSim, L, (p) => `lpm01a:${p},output=energy`, 5000, 3.297));
+  rows.push(await viaSim('lpm01a sim, 1 kHz, 1.8 V, output energy', Lpm01aSim, { quirks: { ...LPM_QUIRKS, actualMv: 1797 } }, (p) => `lpm01a:${p},freq=1k,volt=1800m`, 1000, 1.797));
+  rows.push(await viaSim('lpm01a sim, 5 kHz, ±5% noise, output current', Lpm01aSim, { ...L, noise: 0.05, seed: 3 }, (p) => `lpm01a:${p},output=current`, 5000, 3.297));
+  rows.push(await viaSim('lpm01a sim, 5 kHz, ±5% noise, output energy', Lpm01aSim, { ...L, noise: 0.05, seed: 3 }, (p) => `lpm01a:${p}`, 5000, 3.297));
+  const P = { quirks: PPK_QUIRKS };
+  rows.push(await viaSim('ppk2 sim, 3.3 V, pulses, spike filter on', Ppk2Sim, { ...P, pulses: true }, (p) => `ppk2:${p}`, 100000, 3.3));
+  rows.push(await viaSim('ppk2 sim, 3.3 V, pulses, spike filter off', Ppk2Sim, { ...P, pulses: true }, (p) => `ppk2:${p},filter=off`, 100000, 3.3));
+  rows.push(await viaSim('ppk2 sim, 1.8 V ampere, level, filter on', Ppk2Sim, P, (p) => `ppk2:${p},vdd=1800,mode=ampere,trig=level`, 100000, 1.8));
 
   console.log(`synthetic window: ${REPEAT} inferences of ${MACS} MACs in ${WINDOW_S * 1e3} ms; idle ${IDLE_A * 1e3} mA, active ${ACTIVE_A * 1e3} mA`);
-  const head = ['source', 'samples', 'energy/inf', 'energy/MAC', 'analytic/inf', 'error'];
+  console.log(`quirks on: lpm01a ${JSON.stringify(LPM_QUIRKS)}; ppk2 ${JSON.stringify(PPK_QUIRKS)}`);
+  console.log('analytic = active current x the supply the simulated device really delivers x window');
+  const head = ['source', 'samples', 'energy/inf', 'energy/MAC', 'analytic/inf', 'error', 'ppk2 gaps'];
   const body = rows.map(({ label, r, analytic }) => [
     label, String(r.samples), formatSI(r.perInferenceJ, 'J', 5), formatSI(r.perMacJ, 'J', 5), formatSI(analytic, 'J', 5),
     `${((pct) => (Math.abs(pct) < 5e-5 ? 0 : pct))(((r.perInferenceJ - analytic) / analytic) * 100).toFixed(4)} %`,
+    (r.notes.find((n) => /rolling-counter gaps/.test(n)) || '').replace(/^rolling-counter gaps: (\d+) \((\d+) samples lost, (\d+) inside.*$/, '$1 gaps, $3 filled'),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
