@@ -288,7 +288,7 @@ simTest('the instrument vanishing mid-acquisition is an error, not a hang', asyn
       await new Promise((r) => setTimeout(r, 200));
       return { counter: 1, counterUnit: 'cycles', repeat: 1 };
     }));
-    t.match(err?.message, new RegExp(`^LPM01A on ${pty.host}: (the port closed \\(instrument unplugged or reset\\?\\)|serial port error: .+|data stopped for more than 400 ms .+|no 'Acquisition completed' .+)$`));
+    t.match(err?.message, new RegExp(`^LPM01A on ${pty.host}: (the port closed \\(instrument unplugged or reset\\?\\)|serial port error: .+|data stopped for more than 400 ms .+|no 'Acquisition completed' .+|write failed: .+)$`));
   } finally {
     await src.close();
     await sim.close();

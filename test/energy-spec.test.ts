@@ -10,14 +10,18 @@ t.test('accepted forms', (t) => {
   t.same(parseEnergySpec('model:power=0.3W,board=stm32l4,table=lab.yaml'), { kind: 'model', powerW: 0.3, board: 'stm32l4', table: 'lab.yaml' });
   t.same(parseEnergySpec('lpm01a:/dev/ttyACM1'), {
     kind: 'lpm01a', port: '/dev/ttyACM1', voltMv: 3300, freqHz: 5000, edge: 'fal', timeoutMs: 1000, baudRate: 3686400,
+    output: 'energy', expectedA: undefined, acqmode: 'auto',
   });
-  t.same(parseEnergySpec('lpm01a:/dev/ttyACM1,volt=1800m,freq=1k,edge=ris,timeout=500'), {
+  t.same(parseEnergySpec('lpm01a:/dev/ttyACM1,volt=1800m,freq=1k,edge=ris,timeout=500,output=current,current=120mA,acqmode=stat'), {
     kind: 'lpm01a', port: '/dev/ttyACM1', voltMv: 1800, freqHz: 1000, edge: 'ris', timeoutMs: 500, baudRate: 3686400,
+    output: 'current', expectedA: 0.12, acqmode: 'stat',
   });
-  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000 });
-  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, trig: 'pulses', timeoutMs: 1000 });
+  const P = { spikeFilter: true, maxLossS: 100e-6 };
+  t.same(parseEnergySpec('ppk2:/dev/ttyACM2'), { kind: 'ppk2', port: '/dev/ttyACM2', vddMv: 3300, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000, ...P });
+  t.same(parseEnergySpec('ppk2:COM7,vdd=1.8V,mode=ampere,bit=D5'), { kind: 'ppk2', port: 'COM7', vddMv: 1800, mode: 'ampere', bit: 5, trig: 'pulses', timeoutMs: 1000, ...P });
   t.same(parseEnergySpec('ppk2:/dev/x,trig=pulses').trig, 'pulses');
-  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000 }, 'bare vdd is mV');
+  t.same(parseEnergySpec('ppk2:/dev/x,vdd=2500'), { kind: 'ppk2', port: '/dev/x', vddMv: 2500, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000, ...P }, 'bare vdd is mV');
+  t.same(parseEnergySpec('ppk2:/dev/x,filter=off,maxloss=2ms'), { kind: 'ppk2', port: '/dev/x', vddMv: 3300, mode: 'source', bit: 0, trig: 'pulses', timeoutMs: 1000, spikeFilter: false, maxLossS: 2e-3 }, 'bare maxloss is ms');
   t.end();
 });
 
@@ -31,7 +35,9 @@ t.test('refusals name what was wrong', (t) => {
     ['lpm01a:/dev/x,freq=10k', 'lpm01a freq 10k exceeds 5k, the limit of ascii_dec streaming with infinite acquisition time (PowerShield firmware)'],
     ['lpm01a:/dev/x,volt=5V', 'Expected lpm01a volt in 1800m..3300m but received "5V" (5000 mV)'],
     ['lpm01a:/dev/x,edge=both', 'Expected lpm01a edge "fal" or "ris" but received "both"'],
-    ['lpm01a:/dev/x,speed=1', 'Unknown option "speed" in "lpm01a:/dev/x,speed=1"; allowed: volt, freq, edge, timeout, baud'],
+    ['lpm01a:/dev/x,speed=1', 'Unknown option "speed" in "lpm01a:/dev/x,speed=1"; allowed: volt, freq, edge, timeout, baud, output, current, acqmode'],
+    ['lpm01a:/dev/x,acqmode=fast', 'Expected lpm01a acqmode "auto", "dyn" or "stat" but received "fast"'],
+    ['ppk2:/dev/x,filter=maybe', 'Expected ppk2 filter "on" or "off" but received "maybe"'],
     ['ppk2:/dev/x,vdd=6V', 'Expected ppk2 vdd in 800..5000 mV but received "6V" (6000 mV)'],
     ['ppk2:/dev/x,bit=8', 'Expected ppk2 bit (logic channel D0..D7) to be an integer in 0..7 but received "8"'],
     ['ppk2:/dev/x,trig=edge', 'Expected ppk2 trig "level" or "pulses" but received "edge"'],
