@@ -8,7 +8,7 @@ import { formatTable } from './harness/table';
 import type { PointResult } from './harness/sweep';
 import { runOnBoards, type BoardSlot } from './harness/run';
 import { parse as parseYaml } from 'yaml';
-import { HostBoard } from './harness/hostBoard';
+import { HostBoard } from './board/host';
 import type { Board } from './board/types';
 import type { EnergySource } from './energy/types';
 import type { ModelBoard } from './energy/model';

@@ -12,7 +12,7 @@ import { KERNELS, compare, runGolden } from './golden';
 import type { EnergyResult, EnergySource } from './energy/types';
 import { measureRun } from './energy/window';
 import { macs as nativeMacs } from './native';
-import { HostBoard } from './harness/hostBoard';
+import { HostBoard } from './board/host';
 import { loadModel, type Model } from './model/load';
 import type { BlockInputs } from './model/golden';
 import { runModel, type BlockResult, type RunModelOptions } from './model/run';

@@ -2,7 +2,7 @@
 // the shape and the first differing element by tensor coordinates; other points still run.
 import t from 'tap';
 import type { Board, RunRequest, RunResult } from '../src/board/types';
-import { HostBoard } from '../src/harness/hostBoard';
+import { HostBoard } from '../src/board/host';
 import { runSweep } from '../src/harness/sweep';
 import { formatTable } from '../src/harness/table';
 import type { TestPoint } from '../src/harness/points';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { hostSimUnavailable, startHostSim } from '../src/board/hostsim';
 import { openBoard } from '../src/board/open';
-import { RemoteBoard } from '../src/board/remote';
+import { LinkBoard } from '../src/board/link';
 import { FaultInjector, memoryPair, openTransport, relay } from '../src/transport';
 import { MsgType } from '../src/protocol/constants';
 import type { RunRequest, Shape } from '../src/board/types';
@@ -49,7 +49,7 @@ t.test('lossy relay (~1% of bytes dropped, duplicated or flipped) to the real ho
   const toHost = new FaultInjector({ ...faults, seed: 54321 });
   relay(far, pty, { aToB: toBoard, bToA: toHost });
   // Short frames survive a noisy line; timeouts short since host-sim answers in microseconds.
-  const board = await RemoteBoard.connect(client, { timeoutMs: 150, runTimeoutMs: 1000, retries: 10, backoffMs: 2, maxChunk: 48, runAttempts: 4 });
+  const board = await LinkBoard.connect(client, { timeoutMs: 150, runTimeoutMs: 1000, retries: 10, backoffMs: 2, maxChunk: 48, runAttempts: 4 });
   t.teardown(() => board.close());
 
   const runs = sweep(24);

@@ -1,4 +1,4 @@
-// RemoteBoard against the real host-sim over a pty: every kernel bit-exact vs the addon, refusals, counters.
+// LinkBoard against the real host-sim over a pty: every kernel bit-exact vs the addon, refusals, counters.
 
 import t from 'tap';
 import fc from 'fast-check';

@@ -1,9 +1,9 @@
-// RemoteBoard over the in-memory FakeBoard: layout, refusals before sending, resets mid-run, lossy links.
+// LinkBoard over the in-memory FakeBoard: layout, refusals before sending, resets mid-run, lossy links.
 
 import t from 'tap';
 import fc from 'fast-check';
-import { RemoteBoard } from '../src/board/remote';
-import { FakeBoard, TOY_KERNELS, toyCatalog } from '../src/board/fake';
+import { LinkBoard } from '../src/board/link';
+import { FakeBoard, TOY_KERNELS, toyCatalog } from './lib/fakeBoard';
 import { layoutArena } from '../src/board/layout';
 import { memoryPair } from '../src/transport/memory';
 import { MsgType } from '../src/protocol/constants';
@@ -20,7 +20,7 @@ async function setup(boardOpts = {}, remoteOpts = {}, faults?: { seed: number; d
     sent.push(d.length);
     return write(d);
   };
-  const board = await RemoteBoard.connect(host, { catalog, timeoutMs: 30, runTimeoutMs: 200, backoffMs: 1, ...remoteOpts });
+  const board = await LinkBoard.connect(host, { catalog, timeoutMs: 30, runTimeoutMs: 200, backoffMs: 1, ...remoteOpts });
   return { board, fake, host, sent };
 }
 

@@ -5,8 +5,8 @@ import * as net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { openTransport, memoryPair, FaultInjector, SwitchTransport } from '../src/transport';
 import { BaseTransport } from '../src/transport/base';
-import { FakeBoard, toyCatalog } from '../src/board/fake';
-import { RemoteBoard } from '../src/board/remote';
+import { FakeBoard, toyCatalog } from './lib/fakeBoard';
+import { LinkBoard } from '../src/board/link';
 import { guessBoard } from '../src/board/ports';
 import { openBoard } from '../src/board/open';
 
@@ -46,7 +46,7 @@ t.test('raw TCP link to a board (as ser2net serves it)', async (t) => {
   const url = `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   const tr = await openTransport(url);
   t.equal(tr.description, url);
-  const board = await RemoteBoard.connect(tr, { catalog: toyCatalog() });
+  const board = await LinkBoard.connect(tr, { catalog: toyCatalog() });
   t.equal(board.info.name, 'tcp-fake');
   const a = Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff);
   const b = Uint8Array.from({ length: 3000 }, (_, i) => (i * 3) & 0xff);
@@ -74,7 +74,7 @@ t.test('pty link (socat pair) with serialport', { skip: haveSocat ? false : 'soc
   });
   const dev = await openTransport(ptys[1]);
   new FakeBoard(dev, { name: 'pty-fake', boot: false });
-  const board = await RemoteBoard.connect(await openTransport(ptys[0]), { catalog: toyCatalog() });
+  const board = await LinkBoard.connect(await openTransport(ptys[0]), { catalog: toyCatalog() });
   t.equal(board.info.name, 'pty-fake');
   // Bytes a tty would mangle (XON/XOFF, CR/LF, 0x7F, 0xFF) must pass untouched.
   const a = Uint8Array.from({ length: 512 }, (_, i) => [0x11, 0x13, 0x0d, 0x0a, 0x7f, 0xff, 0x03, 0x1a][i % 8]);

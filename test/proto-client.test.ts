@@ -6,7 +6,7 @@ import { BoardError, BoardResetError, LinkClosedError, LinkTimeoutError } from '
 import { MsgType } from '../src/protocol/constants';
 import { buildHello, encodeFrame, parseRunRequest, runRequest, RunParams } from '../src/protocol/frame';
 import { cobsDecode } from '../src/protocol/cobs';
-import { FakeBoard } from '../src/board/fake';
+import { FakeBoard } from './lib/fakeBoard';
 import { memoryPair, MemoryTransport } from '../src/transport/memory';
 import { crc32 } from '../src/protocol/crc32';
 

@@ -4,6 +4,8 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../src/protocol/constants';
+import { runRequest } from '../src/protocol/frame';
+import { MAX_CORES as GOLDEN_MAX_CORES, MAX_DIM } from '../src/golden/validate';
 
 const HEADER = join(__dirname, '..', 'firmware', 'core', 'th_proto.h');
 
@@ -27,6 +29,10 @@ const EXPECTED: Record<string, number> = {
   TH_PROTO_WRITE_HDR_BYTES: C.WRITE_HDR_BYTES,
   TH_PROTO_RUN_FIXED_BYTES: C.RUN_FIXED_BYTES,
   TH_PROTO_RUN_TAIL_BYTES: C.RUN_TAIL_BYTES,
+  TH_PROTO_RUN_OFF_SHAPE: C.RUN_OFF_SHAPE,
+  TH_PROTO_RUN_OFF_RQ: C.RUN_OFF_RQ,
+  TH_PROTO_RUN_OFF_CONSTS: C.RUN_OFF_CONSTS,
+  TH_PROTO_RUN_OFF_REPEAT: C.RUN_OFF_REPEAT,
   TH_PROTO_RUN_REPLY_FIXED_BYTES: C.RUN_REPLY_FIXED_BYTES,
   TH_PROTO_RUN_WAITS: C.RUN_WAITS,
   TH_PROTO_ERROR_FIXED_BYTES: C.ERROR_FIXED_BYTES,
@@ -75,4 +81,41 @@ t.test('the message and error tables of constants.ts match docs/protocol.md', as
   t.equal(C.msgTypeName(0x85), 'RUN_REPLY');
   t.equal(C.errorCodeName(4), 'OUT_OF_ARENA');
   t.equal(C.errorCodeName(99), 'ERROR_99');
+});
+
+t.test('the RUN request the client encodes puts every field at the offset th_proto.h names', async (t) => {
+  const req = runRequest({
+    kernelId: 7, nCores: 3, split: 1, shape: { S: 5, E: 6, P: 7, H: 8, T: 9 },
+    rq: [[385, 16], [-2, 31]], consts: [40, -1772], repeat: 12345,
+    inputOffsets: [100, 200], outputOffset: 300, scratchOffset: 400, scratchBytes: 500,
+  });
+  const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
+  t.same([...req.subarray(0, 4)], [7, 3, 1, 2], 'id, cores, split, n_inputs');
+  t.same([0, 1, 2, 3, 4].map((i) => dv.getUint32(C.RUN_OFF_SHAPE + 4 * i, true)), [5, 6, 7, 8, 9], 'shape');
+  t.same([dv.getInt32(C.RUN_OFF_RQ, true), dv.getInt32(C.RUN_OFF_RQ + 4, true), dv.getInt32(C.RUN_OFF_RQ + 12, true)], [385, 16, 31], 'rq');
+  t.same([dv.getInt32(C.RUN_OFF_CONSTS, true), dv.getInt32(C.RUN_OFF_CONSTS + 4, true)], [40, -1772], 'consts');
+  t.equal(dv.getUint32(C.RUN_OFF_REPEAT, true), 12345, 'repeat');
+  t.equal(C.RUN_OFF_REPEAT + 4, C.RUN_FIXED_BYTES, 'input offsets follow repeat');
+  t.equal(C.RUN_OFF_RQ + 8 * C.MAX_RQ, C.RUN_OFF_CONSTS, 'rq pairs end where consts start');
+  t.equal(C.RUN_OFF_CONSTS + 4 * C.MAX_CONSTS, C.RUN_OFF_REPEAT, 'consts end where repeat starts');
+  t.equal(dv.getUint32(C.RUN_FIXED_BYTES + 4, true), 200, 'input 1 offset');
+  t.equal(req.length, C.RUN_FIXED_BYTES + 2 * 4 + C.RUN_TAIL_BYTES, 'length');
+});
+
+t.test('limits and versions shared by C and TypeScript agree', async (t) => {
+  const root = join(__dirname, '..');
+  const kh = parseDefines(readFileSync(join(root, 'kernels', 'include', 'tinyhil.h'), 'utf8'));
+  t.equal(kh.get('TH_MAX_CORES'), C.MAX_CORES, 'TH_MAX_CORES');
+  t.equal(kh.get('TH_MAX_INPUTS'), C.MAX_INPUTS, 'TH_MAX_INPUTS');
+  t.equal(kh.get('TH_MAX_RQ'), C.MAX_RQ, 'TH_MAX_RQ');
+  t.equal(kh.get('TH_MAX_CONSTS'), C.MAX_CONSTS, 'TH_MAX_CONSTS');
+  t.equal(kh.get('TH_MAX_DIM'), MAX_DIM, 'TH_MAX_DIM = golden MAX_DIM');
+  t.equal(kh.get('TH_MAX_CORES'), GOLDEN_MAX_CORES, 'TH_MAX_CORES = golden MAX_CORES');
+  const str = (file: string, name: string) => {
+    const m = new RegExp(`#define ${name} "([^"]*)"`).exec(readFileSync(join(root, file), 'utf8'));
+    return m ? m[1] : undefined;
+  };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  t.equal(str('kernels/include/tinyhil.h', 'TH_VERSION_STRING'), pkg.version, 'TH_VERSION_STRING = package.json version');
+  t.equal(str('firmware/core/th_fw.h', 'TH_FW_VERSION_STRING'), pkg.version, 'TH_FW_VERSION_STRING = package.json version');
 });

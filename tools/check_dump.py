@@ -11,7 +11,11 @@ and the block outputs with the board's board_<tensor>.npy.
 
     python3 tools/check_dump.py DUMP_DIR/<test>_S.._E.._P.._H..  [more dirs]
     python3 tools/check_dump.py DUMP_DIR/<model>
-Exit status 0 when every directory agrees.
+A point with a missing file (params.json, an input, golden.npy or output.npy; for a block,
+model.json or any tensor file), or of a kernel this script does not model, is reported
+"unchecked", never as agreeing.
+Exit status: 0 every directory agrees; 1 one differs; 3 none differs but some are unchecked;
+2 usage.
 """
 import ast
 import json
@@ -140,57 +144,85 @@ def compute(kernel, sh, ins, r, consts):
     raise ValueError(f'unknown kernel {kernel}')
 
 
+# Kernels this script models independently; a dump of any other kernel is reported unchecked.
+MODELS = ('linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax', 'mhsa',
+          'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add', 'linear')
+
+
+class Unchecked(Exception):
+    """The point cannot be checked (a file is missing, or no independent model of the kernel)."""
+
+
+def need(d, name):
+    path = os.path.join(d, name)
+    if not os.path.exists(path):
+        raise Unchecked(f'{name} is missing')
+    return path
+
+
 def check_block(d):
-    with open(os.path.join(d, 'model.json')) as f:
+    with open(need(d, 'model.json')) as f:
         doc = json.load(f)
     files = {t['name']: t['file'] for t in doc['tensors']}
     roles = {t['name']: t['role'] for t in doc['tensors']}
-    vals = {n: load_npy(os.path.join(d, files[n]))[0] for n in files if roles[n] != 'activation'}
+    for node in doc['nodes']:
+        if node['kernel'] not in MODELS:
+            raise Unchecked(f'no independent model of kernel {node["kernel"]!r} (node {node["name"]}) in this script')
+    vals = {n: load_npy(need(d, files[n]))[0] for n in files if roles[n] != 'activation'}
+    goldens = {node['output']: load_npy(need(d, files[node['output']]))[0] for node in doc['nodes']}
+    boards = {name: load_npy(need(d, f))[0] for name, f in doc.get('boardOutputs', {}).items()}
     ok = True
     for node in doc['nodes']:
         ins = [vals[x] for x in node['inputs']]
         r = [(x['mul'], x['div']) for x in node['rq']]
         out = compute(node['kernel'], node['shape'], ins, r, node['consts'])
         vals[node['output']] = out
-        golden = load_npy(os.path.join(d, files[node['output']]))[0]
+        golden = goldens[node['output']]
         if golden != out:
             i = next((j for j in range(min(len(golden), len(out))) if golden[j] != out[j]), -1)
             print(f'{d}: node {node["name"]} ({node["kernel"]}): golden {files[node["output"]]} differs from the independent model (first flat index {i})')
             ok = False
-    for name, f in doc.get('boardOutputs', {}).items():
-        if load_npy(os.path.join(d, f))[0] != vals[name]:
-            print(f'{d}: board output {f} differs from the independent model')
+    for name, got in boards.items():
+        if got != vals[name]:
+            print(f'{d}: board output {doc["boardOutputs"][name]} differs from the independent model')
             ok = False
     if ok:
-        print(f'{d}: block {doc["model"]} agrees ({len(doc["nodes"])} nodes recomputed, {len(doc.get("boardOutputs", {}))} board outputs)')
-    return ok
+        print(f'{d}: block {doc["model"]} agrees ({len(doc["nodes"])} nodes recomputed, {len(boards)} board outputs)')
+    return 'agrees' if ok else 'differs'
 
 
 def check(d):
-    if os.path.exists(os.path.join(d, 'model.json')):
-        return check_block(d)
-    with open(os.path.join(d, 'params.json')) as f:
-        prm = json.load(f)
-    ins = [load_npy(os.path.join(d, i['file']))[0] for i in prm['inputs']]
+    """'agrees', 'differs' or 'unchecked' (printed with the reason): never agrees by default."""
+    try:
+        if os.path.exists(os.path.join(d, 'model.json')):
+            return check_block(d)
+        with open(need(d, 'params.json')) as f:
+            prm = json.load(f)
+        if prm['kernel'] not in MODELS:
+            raise Unchecked(f'no independent model of kernel {prm["kernel"]!r} in this script')
+        ins = [load_npy(need(d, i['file']))[0] for i in prm['inputs']]
+        outs = {name: load_npy(need(d, name))[0] for name in ('golden.npy', 'output.npy')}
+    except Unchecked as e:
+        print(f'{d}: unchecked ({e})')
+        return 'unchecked'
     r = [(x['mul'], x['div']) for x in prm['rq']]
     want = compute(prm['kernel'], prm['shape'], ins, r, prm['consts'])
     ok = True
-    for name in ('golden.npy', 'output.npy'):
-        path = os.path.join(d, name)
-        if not os.path.exists(path):
-            continue
-        got = load_npy(path)[0]
+    for name, got in outs.items():
         if got != want:
             i = next(j for j in range(min(len(got), len(want))) if got[j] != want[j]) if len(got) == len(want) else -1
             print(f'{d}: {name} differs from the independent model (first flat index {i})')
             ok = False
     if ok:
         print(f'{d}: {prm["kernel"]} agrees ({len(want)} values)')
-    return ok
+    return 'agrees' if ok else 'differs'
 
 
 if __name__ == '__main__':
     if len(sys.argv) < 2:
         print(__doc__)
         sys.exit(2)
-    sys.exit(0 if all([check(d) for d in sys.argv[1:]]) else 1)
+    results = [check(d) for d in sys.argv[1:]]
+    n = {k: results.count(k) for k in ('agrees', 'differs', 'unchecked')}
+    print(f"{n['agrees']} agree, {n['differs']} differ, {n['unchecked']} unchecked")
+    sys.exit(1 if n['differs'] else 3 if n['unchecked'] else 0)

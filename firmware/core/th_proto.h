@@ -57,6 +57,11 @@
 #define TH_PROTO_WRITE_HDR_BYTES 4   /* u32 offset, then the data */
 #define TH_PROTO_RUN_FIXED_BYTES 88  /* RUN request before the input offsets */
 #define TH_PROTO_RUN_TAIL_BYTES 12   /* output offset, scratch offset, scratch bytes */
+/* RUN request field offsets: u8 id, u8 cores, u8 split, u8 n_inputs at 0..3, then: */
+#define TH_PROTO_RUN_OFF_SHAPE 4     /* u32 S, E, P, H, T */
+#define TH_PROTO_RUN_OFF_RQ 24       /* TH_MAX_RQ x (i32 mul, i32 div) */
+#define TH_PROTO_RUN_OFF_CONSTS 72   /* TH_MAX_CONSTS x i32 */
+#define TH_PROTO_RUN_OFF_REPEAT 84   /* u32 repeat, then the input offsets at RUN_FIXED_BYTES */
 #define TH_PROTO_RUN_REPLY_FIXED_BYTES 24 /* RUN reply before the per-core counters */
 /* RUN reply flags (u16 at offset 2). WAITS: per-core barrier waits (u64 each) and the critical
  * path (u64) follow the per-core counters. */

@@ -140,7 +140,7 @@ int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_byte
     th_txt(" is neither 0 (heads) nor 1 (rows)");
     return 1;
   }
-  repeat = th_rd32(p + 84);
+  repeat = th_rd32(p + TH_PROTO_RUN_OFF_REPEAT);
   if (repeat == 0) {
     th_fail(TH_PERR_BAD_SHAPE, type, 0);
     run_prefix(type, d);
@@ -158,7 +158,7 @@ int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_byte
     return 1;
   }
   for (i = 0; i < 5; i++) {
-    dims[i] = th_rd32(p + 4 + 4 * i);
+    dims[i] = th_rd32(p + TH_PROTO_RUN_OFF_SHAPE + 4 * i);
     if (i == 4 && !d->uses_T) dims[i] = 1; /* T is read by mhsa_dft only */
     if (dims[i] < 1 || dims[i] > TH_MAX_DIM) {
       th_fail(TH_PERR_BAD_SHAPE, type, dims[i]);
@@ -177,10 +177,10 @@ int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_byte
   nd->params.shape.T = (int32_t)dims[4];
   nd->params.split = p[2] ? TH_SPLIT_ROWS : TH_SPLIT_HEADS;
   for (i = 0; i < TH_MAX_RQ; i++) {
-    nd->params.rq[i].mul = (int32_t)th_rd32(p + 24 + 8 * i);
-    nd->params.rq[i].div = (int32_t)th_rd32(p + 28 + 8 * i);
+    nd->params.rq[i].mul = (int32_t)th_rd32(p + TH_PROTO_RUN_OFF_RQ + 8 * i);
+    nd->params.rq[i].div = (int32_t)th_rd32(p + TH_PROTO_RUN_OFF_RQ + 4 + 8 * i);
   }
-  for (i = 0; i < TH_MAX_CONSTS; i++) nd->params.consts[i] = (int32_t)th_rd32(p + 72 + 4 * i);
+  for (i = 0; i < TH_MAX_CONSTS; i++) nd->params.consts[i] = (int32_t)th_rd32(p + TH_PROTO_RUN_OFF_CONSTS + 4 * i);
   for (i = 0; i < (uint32_t)d->n_rq && i < TH_MAX_RQ; i++) {
     int32_t div = nd->params.rq[i].div;
     if (div < 0 || div > 31) {

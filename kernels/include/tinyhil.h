@@ -36,24 +36,30 @@ typedef enum {
   TH_ERR_RQ = 4       /* div outside 0..31 */
 } th_status;
 
-/* Kernel ids: stable numbers, shared with the wire protocol and the TypeScript side. */
-typedef enum {
-  TH_K_LINEAR_QK = 0,  /* I[S,E], W[H*P,E], B[H*P] -> O[H,S,P] int8            rq: 1   */
-  TH_K_LINEAR_V = 1,   /* I[S,E], W[H*P,E], B[H*P] -> O[H,P,S] int8            rq: 1   */
-  TH_K_LINEAR_O = 2,   /* I[S,H*P], W[E,H*P], B[E] -> O[S,E] int8              rq: 1   */
-  TH_K_QK_SOFTMAX = 3, /* Q[H,S,P], K[H,S,P] -> A[S,H,S] uint8 (row s*H+h)     rq: 1   */
-  TH_K_AV = 4,         /* A[S,H,S] uint8, V[H,P,S] -> O[S,H*P] int8            rq: 1   */
-  TH_K_FWSA = 5,       /* I[S,E], W[H,E,E], B[H,E] -> A[H,S,S] uint8           rq: 2   */
-  TH_K_SOFTMAX = 6,    /* X[S,E] int8 -> Y[S,E] uint8 (softmax along E)        rq: 0   */
-  TH_K_MHSA = 7,       /* I,Wq,Bq,Wk,Bk,Wv,Bv,Wo,Bo -> O[S,E] int8             rq: 6   */
-  TH_K_MHSA_FWSA = 8,  /* I,Wf,Bf,Wv,Bv,Wo,Bo -> O[S,E] int8                    rq: 5   */
-  TH_K_MHSA_DFT = 9,   /* as TH_K_MHSA, tile of T query rows                   rq: 6   */
-  TH_K_LAYERNORM = 10, /* X[S,E], gamma[E] int8, beta[E] int16 -> Y[S,E] int8  rq: 1   */
-  TH_K_GELU = 11,      /* X[S,E] -> Y[S,E] int8                       rq: 1, consts: 3 */
-  TH_K_ADD = 12,       /* A[S,E], B[S,E] -> Y[S,E] int8                        rq: 2   */
-  TH_K_LINEAR = 13,    /* I[S,K], W[N,K], B[N] -> O[S,N] int8; K = E, N = P, H unread  rq: 1 */
-  TH_K_COUNT = 14
-} th_kernel_id;
+/* The kernel list: X(id, ENUM, name), one line per kernel. Ids are stable numbers shared
+ * with the wire protocol and the TypeScript side (src/golden/kernels.ts, checked by
+ * test/kernel-table.test.ts); everything else about a kernel (argument names and types,
+ * sizes, scratch, MACs) is its descriptor th_def_<name> at the end of kernels/src/th_<name>.c.
+ *   id name          inputs -> output                                    rq  consts */
+#define TH_KERNEL_LIST(X)                                                                       \
+  X(0, LINEAR_QK, linear_qk)   /* I[S,E], W[H*P,E], B[H*P] -> O[H,S,P] int8            1     */ \
+  X(1, LINEAR_V, linear_v)     /* I[S,E], W[H*P,E], B[H*P] -> O[H,P,S] int8            1     */ \
+  X(2, LINEAR_O, linear_o)     /* I[S,H*P], W[E,H*P], B[E] -> O[S,E] int8              1     */ \
+  X(3, QK_SOFTMAX, qk_softmax) /* Q[H,S,P], K[H,S,P] -> A[S,H,S] uint8 (row s*H+h)     1     */ \
+  X(4, AV, av)                 /* A[S,H,S] uint8, V[H,P,S] -> O[S,H*P] int8            1     */ \
+  X(5, FWSA, fwsa)             /* I[S,E], W[H,E,E], B[H,E] -> A[H,S,S] uint8           2     */ \
+  X(6, SOFTMAX, softmax)       /* X[S,E] int8 -> Y[S,E] uint8 (softmax along E)        0     */ \
+  X(7, MHSA, mhsa)             /* I,Wq,Bq,Wk,Bk,Wv,Bv,Wo,Bo -> O[S,E] int8             6     */ \
+  X(8, MHSA_FWSA, mhsa_fwsa)   /* I,Wf,Bf,Wv,Bv,Wo,Bo -> O[S,E] int8                   5     */ \
+  X(9, MHSA_DFT, mhsa_dft)     /* as mhsa, tile of T query rows                        6     */ \
+  X(10, LAYERNORM, layernorm)  /* X[S,E], gamma[E] int8, beta[E] int16 -> Y[S,E] int8  1     */ \
+  X(11, GELU, gelu)            /* X[S,E] -> Y[S,E] int8                                1  3  */ \
+  X(12, ADD, add)              /* A[S,E], B[S,E] -> Y[S,E] int8                        2     */ \
+  X(13, LINEAR, linear)        /* I[S,K], W[N,K], B[N] -> O[S,N] int8; K = E, N = P    1     */
+
+#define TH_K_ENUM_(id, NAME, name) TH_K_##NAME = id,
+#define TH_K_ONE_(id, NAME, name) +1
+typedef enum { TH_KERNEL_LIST(TH_K_ENUM_) TH_K_COUNT = 0 TH_KERNEL_LIST(TH_K_ONE_) } th_kernel_id;
 
 /* How multi-core kernels split work. QK_SOFTMAX and AV honour both; the others
  * have one natural split (documented per kernel) and ignore this field. */

@@ -9,7 +9,7 @@ void th_av_rows(const uint8_t *A, size_t a_rs, const int8_t *V, int8_t *O, int32
              O + (size_t)s0 * hp + (size_t)h * P, (ptrdiff_t)hp, 1);
 }
 
-void th_av(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_av(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   const uint8_t *A = (const uint8_t *)in[0];
   const int8_t *V = (const int8_t *)in[1];
@@ -28,3 +28,17 @@ void th_av(const th_params *p, const void *const in[], void *out, const th_ctx *
       th_av_rows(A + (size_t)h * S, a_rs, V, (int8_t *)out, S, P, H, h, p->rq[0], 0, S);
   }
 }
+
+/* ---- descriptor ---- */
+static void th_av_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  const uint64_t S = TH_U64(s->S), P = TH_U64(s->P), H = TH_U64(s->H);
+  in[0] = S * H * S, in[1] = H * P * S, *out = S * H * P;
+}
+
+static uint64_t th_av_macs(const th_shape *s) {
+  return TH_U64(s->H) * TH_U64(s->S) * TH_U64(s->S) * TH_U64(s->P);
+}
+
+const th_kernel_def th_def_av = {
+    {"av", 2, {"A", "V"}, {TH_U8, TH_I8}, TH_I8, 1, 0, 0},
+    th_av, TH_F_S | TH_F_P | TH_F_H, 1, 1, th_av_counts, NULL, th_av_macs};

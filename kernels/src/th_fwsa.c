@@ -24,7 +24,7 @@ void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A
   }
 }
 
-void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   /* Scratch: one I*_h of S*E bytes per core, at core_id*S*E. */
   int8_t *istar = (int8_t *)ctx->scratch + (size_t)ctx->core_id * sh->S * sh->E;
@@ -34,3 +34,23 @@ void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx
     th_fwsa_head((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
                  (uint8_t *)out, istar, sh->S, sh->E, h, p->rq[0], p->rq[1]);
 }
+
+/* ---- descriptor ---- */
+static void th_fwsa_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  const uint64_t S = TH_U64(s->S), E = TH_U64(s->E), H = TH_U64(s->H);
+  in[0] = S * E, in[1] = H * E * E, in[2] = H * E, *out = H * S * S;
+}
+
+/* Each core holds its own I* [S,E]. */
+static uint64_t th_fwsa_scratch(const th_shape *s, uint64_t n) {
+  return n * TH_U64(s->S) * TH_U64(s->E);
+}
+
+uint64_t th_fwsa_macs(const th_shape *s) {
+  const uint64_t S = TH_U64(s->S), E = TH_U64(s->E), H = TH_U64(s->H);
+  return H * S * E * E + H * S * S * E;
+}
+
+const th_kernel_def th_def_fwsa = {
+    {"fwsa", 3, {"I", "W", "B"}, {TH_I8, TH_I8, TH_I16}, TH_U8, 2, 0, 0},
+    th_fwsa, TH_F_S | TH_F_E | TH_F_H, 1, 0, th_fwsa_counts, th_fwsa_scratch, th_fwsa_macs};

@@ -173,24 +173,43 @@ void th_av_rows(const uint8_t *A, size_t a_rs, const int8_t *V, int8_t *O, int32
 void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
                   int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1);
 
-/* ---- kernel entry points (validated by th_registry.c before the call) -- */
+/* ---- kernel descriptors ---------------------------------------------- *
+ * Every kernel file ends with its descriptor `th_def_<name>`: what th_registry.c needs
+ * to validate and dispatch a run, and what the TypeScript table (src/golden/) mirrors. */
 
 typedef void (*th_kernel_fn)(const th_params *p, const void *const in[], void *out,
                              const th_ctx *ctx);
 
-void th_linear_qk(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_linear_v(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_linear_o(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_qk_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_av(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_mhsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_mhsa_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_layernorm(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_gelu(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_add(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
-void th_linear(const th_params *p, const void *const in[], void *out, const th_ctx *ctx);
+/* Shape fields a kernel reads; the others are ignored (not validated). */
+enum { TH_F_S = 1, TH_F_E = 2, TH_F_P = 4, TH_F_H = 8, TH_F_T = 16 };
+
+typedef struct {
+  th_kernel_desc desc;
+  th_kernel_fn fn;  /* called only after th_kernel_run validated everything */
+  int32_t fields;   /* TH_F_* read (and validated) */
+  int32_t stages;   /* > 1: calls ctx->barrier, needs one when n_cores > 1 */
+  int32_t split;    /* 1: honours th_params.split */
+  /* Element counts of the inputs and the output; the shape fields in `fields` are in
+   * 1..TH_MAX_DIM (< 2^16), so products of up to 3 dims are exact in 64 bits. */
+  void (*counts)(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out);
+  /* Scratch bytes for n cores (exactly docs/kernels.md); NULL when none. */
+  uint64_t (*scratch)(const th_shape *s, uint64_t n);
+  /* MACs of one run as the reference counts them (docs/kernels.md). */
+  uint64_t (*macs)(const th_shape *s);
+} th_kernel_def;
+
+#define TH_U64(x) ((uint64_t)(x))
+
+#define TH_DEF_DECL_(id, NAME, name) extern const th_kernel_def th_def_##name;
+TH_KERNEL_LIST(TH_DEF_DECL_)
+#undef TH_DEF_DECL_
+
+/* Shared by kernels with the same argument lists. */
+void th_linear_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out);
+uint64_t th_linear_macs(const th_shape *s);
+uint64_t th_elementwise_macs(const th_shape *s);
+void th_mhsa_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out);
+uint64_t th_mhsa_macs(const th_shape *s);
+uint64_t th_fwsa_macs(const th_shape *s);
 
 #endif /* TH_INTERNAL_H */

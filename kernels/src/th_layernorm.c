@@ -1,7 +1,7 @@
 /* th_layernorm.c - kernel 10 `layernorm`: I-BERT style integer LayerNorm with an exact integer square root. */
 #include "th_internal.h"
 
-void th_layernorm(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_layernorm(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const int8_t *X = (const int8_t *)in[0], *gamma = (const int8_t *)in[1];
   const int16_t *beta = (const int16_t *)in[2];
   const int32_t E = p->shape.E;
@@ -27,3 +27,12 @@ void th_layernorm(const th_params *p, const void *const in[], void *out, const t
     }
   }
 }
+
+/* ---- descriptor ---- */
+static void th_layernorm_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  in[0] = TH_U64(s->S) * TH_U64(s->E), in[1] = in[2] = TH_U64(s->E), *out = in[0];
+}
+
+const th_kernel_def th_def_layernorm = {
+    {"layernorm", 3, {"X", "gamma", "beta"}, {TH_I8, TH_I8, TH_I16}, TH_I8, 1, 0, 0},
+    th_layernorm, TH_F_S | TH_F_E, 1, 0, th_layernorm_counts, NULL, th_elementwise_macs};

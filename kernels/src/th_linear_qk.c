@@ -13,9 +13,23 @@ void th_linear_qk_units(const int8_t *I, const int8_t *W, const int16_t *B, int8
   }
 }
 
-void th_linear_qk(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_linear_qk(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   th_range r = th_partition(sh->H * sh->S, ctx);
   th_linear_qk_units((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
                      (int8_t *)out, sh->S, sh->E, sh->P, p->rq[0], r.start, r.stop);
 }
+
+/* ---- descriptor ---- */
+void th_linear_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  const uint64_t S = TH_U64(s->S), E = TH_U64(s->E), HP = TH_U64(s->H) * TH_U64(s->P);
+  in[0] = S * E, in[1] = HP * E, in[2] = HP, *out = HP * S;
+}
+
+uint64_t th_linear_macs(const th_shape *s) {
+  return TH_U64(s->S) * TH_U64(s->E) * TH_U64(s->P) * TH_U64(s->H);
+}
+
+const th_kernel_def th_def_linear_qk = {
+    {"linear_qk", 3, {"I", "W", "B"}, {TH_I8, TH_I8, TH_I16}, TH_I8, 1, 0, 0},
+    th_linear_qk, TH_F_S | TH_F_E | TH_F_P | TH_F_H, 1, 0, th_linear_counts, NULL, th_linear_macs};

@@ -10,9 +10,14 @@ void th_linear_v_units(const int8_t *I, const int8_t *W, const int16_t *B, int8_
              O + (size_t)u0 * S, 1, S);
 }
 
-void th_linear_v(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_linear_v(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   th_range r = th_partition(sh->H * sh->P, ctx);
   th_linear_v_units((const int8_t *)in[0], (const int8_t *)in[1], (const int16_t *)in[2],
                     (int8_t *)out, sh->S, sh->E, p->rq[0], r.start, r.stop);
 }
+
+/* ---- descriptor (sizes and MACs as linear_qk) ---- */
+const th_kernel_def th_def_linear_v = {
+    {"linear_v", 3, {"I", "W", "B"}, {TH_I8, TH_I8, TH_I16}, TH_I8, 1, 0, 0},
+    th_linear_v, TH_F_S | TH_F_E | TH_F_P | TH_F_H, 1, 0, th_linear_counts, NULL, th_linear_macs};

@@ -50,7 +50,7 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
                      H * P, p->rq[5], 0, n);
 }
 
-void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const int32_t S = p->shape.S, E = p->shape.E, P = p->shape.P, H = p->shape.H, T = p->shape.T;
   const int32_t n_tiles = (S + T - 1) / T;
   const int8_t *I = (const int8_t *)in[0];
@@ -80,3 +80,15 @@ void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th
     th_dft_tile(p, in, K, V, Qt, At, Mt, s0, n, (int8_t *)out);
   }
 }
+
+/* ---- descriptor (sizes and MACs as mhsa) ---- */
+static uint64_t th_mhsa_dft_scratch(const th_shape *s, uint64_t n) {
+  const uint64_t S = TH_U64(s->S), P = TH_U64(s->P), H = TH_U64(s->H), T = TH_U64(s->T);
+  return 2 * H * S * P + n * (T * P + T * S + T * H * P);
+}
+
+const th_kernel_def th_def_mhsa_dft = {
+    {"mhsa_dft", 9, {"I", "Wq", "Bq", "Wk", "Bk", "Wv", "Bv", "Wo", "Bo"},
+     {TH_I8, TH_I8, TH_I16, TH_I8, TH_I16, TH_I8, TH_I16, TH_I8, TH_I16}, TH_I8, 6, 0, 1},
+    th_mhsa_dft, TH_F_S | TH_F_E | TH_F_P | TH_F_H | TH_F_T, 2, 0, th_mhsa_counts,
+    th_mhsa_dft_scratch, th_mhsa_macs};

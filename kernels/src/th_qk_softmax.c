@@ -24,7 +24,7 @@ void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_r
   }
 }
 
-void th_qk_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_qk_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   const int8_t *Q = (const int8_t *)in[0], *K = (const int8_t *)in[1];
   uint8_t *A = (uint8_t *)out;
@@ -43,3 +43,17 @@ void th_qk_softmax(const th_params *p, const void *const in[], void *out, const 
       th_qk_softmax_rows(Q, K, A + (size_t)h * S, a_rs, S, P, h, p->rq[0], 0, S);
   }
 }
+
+/* ---- descriptor ---- */
+static void th_qk_softmax_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  const uint64_t S = TH_U64(s->S), P = TH_U64(s->P), H = TH_U64(s->H);
+  in[0] = H * S * P, in[1] = H * S * P, *out = S * H * S;
+}
+
+static uint64_t th_qk_softmax_macs(const th_shape *s) {
+  return TH_U64(s->H) * TH_U64(s->S) * TH_U64(s->S) * TH_U64(s->P);
+}
+
+const th_kernel_def th_def_qk_softmax = {
+    {"qk_softmax", 2, {"Q", "K"}, {TH_I8, TH_I8}, TH_U8, 1, 0, 0},
+    th_qk_softmax, TH_F_S | TH_F_P | TH_F_H, 1, 1, th_qk_softmax_counts, NULL, th_qk_softmax_macs};

@@ -108,7 +108,7 @@ void th_isoftmax_row(const int8_t *x, uint8_t *out, int32_t n) {
   }
 }
 
-void th_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
+static void th_softmax(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const int8_t *X = (const int8_t *)in[0];
   uint8_t *Y = (uint8_t *)out;
   const int32_t E = p->shape.E;
@@ -116,3 +116,14 @@ void th_softmax(const th_params *p, const void *const in[], void *out, const th_
   if (r.stop > r.start)
     th_isoftmax_rows(X + (size_t)r.start * E, Y + (size_t)r.start * E, E, r.stop - r.start, (size_t)E);
 }
+
+/* ---- descriptor ---- */
+static void th_softmax_counts(const th_shape *s, uint64_t in[TH_MAX_INPUTS], uint64_t *out) {
+  in[0] = TH_U64(s->S) * TH_U64(s->E), *out = in[0];
+}
+
+uint64_t th_elementwise_macs(const th_shape *s) { return TH_U64(s->S) * TH_U64(s->E); }
+
+const th_kernel_def th_def_softmax = {
+    {"softmax", 1, {"X"}, {TH_I8}, TH_U8, 0, 0, 0},
+    th_softmax, TH_F_S | TH_F_E, 1, 0, th_softmax_counts, NULL, th_elementwise_macs};

@@ -235,9 +235,10 @@ static void arg_checks(void) {
   size_t counts[TH_MAX_INPUTS], out_n;
   uint8_t out[64];
   int32_t id, i;
-  static const char *names[TH_K_COUNT] = {"linear_qk", "linear_v", "linear_o", "qk_softmax",
-                                          "av", "fwsa", "softmax", "mhsa", "mhsa_fwsa",
-                                          "mhsa_dft", "layernorm", "gelu", "add", "linear"};
+  /* The names as TH_KERNEL_LIST spells them: the descriptors must agree. */
+#define TH_NAME_(id, NAME, name) #name,
+  static const char *names[TH_K_COUNT] = {TH_KERNEL_LIST(TH_NAME_)};
+#undef TH_NAME_
   uint8_t scratch[4096];
 
   memset(buf, 1, sizeof buf);

@@ -3,8 +3,13 @@
 export type { Board, BoardInfo, CounterKind, RunRequest, RunResult, Shape } from './types';
 export { openBoard } from './open';
 export type { OpenBoardOptions, OpenedBoard } from './open';
-export { RemoteBoard, boardInfoFromHello } from './remote';
-export type { RemoteBoardOptions } from './remote';
+export { LinkBoard, boardInfoFromHello } from './link';
+export type { LinkBoardOptions } from './link';
+export { HostBoard } from './host';
+/** @deprecated the old name of LinkBoard (a board behind a link). */
+export { LinkBoard as RemoteBoard } from './link';
+/** @deprecated the old name of LinkBoardOptions. */
+export type { LinkBoardOptions as RemoteBoardOptions } from './link';
 export { startHostSim, findHostSim, hostSimUnavailable } from './hostsim';
 export type { HostSimOptions, HostSimHandle } from './hostsim';
 export { listPorts, scanPorts, listPortsSysfs, guessBoard } from './ports';

@@ -5,9 +5,9 @@ import { SwitchTransport } from '../transport/switch';
 import { ReopeningTransport, type ReopenOptions } from '../transport/reopen';
 import type { Transport } from '../transport/types';
 import { HostSimOptions, startHostSim } from './hostsim';
-import { RemoteBoard, RemoteBoardOptions } from './remote';
+import { LinkBoard, LinkBoardOptions } from './link';
 
-export interface OpenBoardOptions extends Omit<RemoteBoardOptions, 'onClose' | 'name'> {
+export interface OpenBoardOptions extends Omit<LinkBoardOptions, 'onClose' | 'name'> {
   /** host-sim, qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9, or any name for a board on `port`. */
   board: string;
   /** Device path, pty, tcp://host:port or rfc2217://host:port. Without it host-sim and QEMU boards are started. */
@@ -32,7 +32,7 @@ interface Started {
 }
 
 /** A board opened by openBoard; `restart` exists when this process started the board. */
-export interface OpenedBoard extends RemoteBoard {
+export interface OpenedBoard extends LinkBoard {
   /** Stops the board's process and starts a new one on the same client (a power cycle). */
   restart?: () => Promise<void>;
   /** The process serving the board when this process started it. */
@@ -42,11 +42,11 @@ export interface OpenedBoard extends RemoteBoard {
 export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
   const { board, port } = opts;
   if (!board) throw new Error('openBoard: board name is required (host-sim, qemu-m4, …)');
-  const remoteOpts: RemoteBoardOptions = { ...opts, name: board };
+  const remoteOpts: LinkBoardOptions = { ...opts, name: board };
   if (port) {
     // A link that closes (cable, ser2net hop, a pty hung up) is reopened on the same path or URL.
     const t = await ReopeningTransport.open(port, () => openTransport(port, { baudRate: opts.baudRate }), opts.reopen);
-    return RemoteBoard.connect(t, remoteOpts);
+    return LinkBoard.connect(t, remoteOpts);
   }
   let start: () => Promise<Started>;
   if (board === 'host-sim') {
@@ -79,7 +79,7 @@ export async function openBoard(opts: OpenBoardOptions): Promise<OpenedBoard> {
   await attach(proc);
   let b: OpenedBoard;
   try {
-    b = await RemoteBoard.connect(link, { ...remoteOpts, onClose: () => proc.stop() });
+    b = await LinkBoard.connect(link, { ...remoteOpts, onClose: () => proc.stop() });
   } catch (e) {
     await proc.stop();
     throw e;

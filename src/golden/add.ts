@@ -1,6 +1,7 @@
 // Kernel 12 `add`: residual add of two int8 tensors, each rescaled by its own (mul, div).
 import { Units } from './partition';
 import { Rq, clampI8, scaleFloor } from './rq';
+import { KernelDef, O_SE, elementOps, i8, noScratch, out, slices } from './spec';
 
 /**
  * Y = clamp(floor(A·mul0 / 2^div0) + floor(B·mul1 / 2^div1), −128, 127), no clamp before the sum.
@@ -14,3 +15,11 @@ export function add(
     Y[i] = clampI8(scaleFloor(A[i], rq0[0], rq0[1]) + scaleFloor(B[i], rq1[0], rq1[1]));
   }
 }
+
+export const ADD: KernelDef = {
+  id: 12, name: 'add',
+  inputs: [i8('A', ['S', 'E'], (s) => [s.S, s.E]), i8('B', ['S', 'E'], (s) => [s.S, s.E])],
+  output: out('Y', 'i8', O_SE),
+  nRq: 2, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: [[1, 0], [1, 0]],
+  run: ({ p, r, x, out: O, nCores }) => slices(p.S, nCores, (u) => add(p.S, p.E, x[0], x[1], r[0], r[1], O, u)),
+};

@@ -1,6 +1,7 @@
 // Kernel 4 `av` (M2): attention probabilities times V, written as the O-projection's input [S,H·P].
 import { Units } from './partition';
 import { Rq, rq } from './rq';
+import { KernelDef, i8, noScratch, out, rqDefaults, slices, u8 } from './spec';
 
 /**
  * O[s,h·P+p] = rq(Σ_t A[s,h,t]·V[h,p,t]; rq0).
@@ -41,3 +42,15 @@ export function avHeadMajor(
     }
   }
 }
+
+export const AV: KernelDef = {
+  id: 4, name: 'av',
+  inputs: [u8('A', ['S', 'H', 'S'], (s) => [s.S, s.H, s.S]), i8('V', ['H', 'P', 'S'], (s) => [s.H, s.P, s.S])],
+  output: out('O', 'i8', { layout: 'S,H*P', dims: (s) => [s.S, s.H, s.P], coords: ['s', 'h', 'p'] }),
+  nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.H * s.S * s.S * s.P, scratch: noScratch,
+  defaultRq: rqDefaults(1),
+  run: ({ p, r, x, out: O, nCores }) => {
+    const split = p.split ?? 'heads';
+    slices(split === 'heads' ? p.H : p.S, nCores, (u) => av(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
+  },
+};

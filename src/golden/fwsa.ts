@@ -2,6 +2,7 @@
 import { Units } from './partition';
 import { Rq, rq } from './rq';
 import { isoftmaxRow } from './softmax';
+import { I_SE, KernelDef, fwsaMacs, i16, i8, out, rqDefaults, slices } from './spec';
 
 /**
  * I*_h[s,e] = rq(Σ_f I[s,f]·W[h,e,f] + B[h,e]; rq0)
@@ -34,3 +35,13 @@ export function fwsa(
     }
   }
 }
+
+export const FWSA: KernelDef = {
+  id: 5, name: 'fwsa', inputs: [I_SE, i8('W', ['H', 'E', 'E'], (s) => [s.H, s.E, s.E]),
+    i16('B', ['H', 'E'], (s) => [s.H, s.E])],
+  output: out('A', 'u8', { layout: 'H,S,S', dims: (s) => [s.H, s.S, s.S], coords: ['h', 's', 't'] }),
+  nRq: 2, nConsts: 0, usesT: false, macs: fwsaMacs, scratch: (s, n) => n * s.S * s.E,
+  defaultRq: rqDefaults(2),
+  run: ({ p, r, x, out: O, nCores }) =>
+    slices(p.H, nCores, (u) => fwsa(p.S, p.E, p.H, x[0], x[1], x[2], r[0], r[1], O, u)),
+};

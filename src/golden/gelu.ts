@@ -1,6 +1,7 @@
 // Kernel 11 `gelu`: integer GELU (I-BERT i-GELU), plus geluConsts, the one place floats are allowed.
 import { Units } from './partition';
 import { Rq, rq, rqBig } from './rq';
+import { KernelDef, O_SE, X_SE, elementOps, noScratch, out, slices } from './spec';
 
 /** Largest qb for which every intermediate stays below 2^53: 128·(2^32 + qb²) < 2^53 when qb ≤ 2^22. */
 const QB_EXACT_LIMIT = 2 ** 22;
@@ -86,3 +87,11 @@ export function geluConsts(scaleIn: number, scaleOut: number): GeluConsts {
   const [mul, div] = chooseRq(yScale / scaleOut);
   return { qb, qc, q1: qc, mul, div, consts: [qb, qc, qc], rq: [mul, div], yScale };
 }
+
+export const GELU: KernelDef = {
+  id: 11, name: 'gelu', inputs: [X_SE], output: out('Y', 'i8', O_SE),
+  nRq: 1, nConsts: 3, usesT: false, macs: elementOps, scratch: noScratch,
+  defaultRq: [[296, 20]], defaultConsts: [40, 1772, 1772],
+  run: ({ p, r, x, out: O, nCores }) =>
+    slices(p.S, nCores, (u) => gelu(p.S, p.E, x[0], r[0], p.consts as number[], O, u)),
+};

@@ -1,6 +1,7 @@
 // Kernel 10 `layernorm`: integer LayerNorm (I-BERT style) with an exact integer square root.
 import { Units } from './partition';
 import { Rq, floorDiv, rq } from './rq';
+import { KernelDef, O_SE, X_SE, elementOps, i16, i8, noScratch, out, rqDefaults, slices } from './spec';
 
 /** Exact floor(sqrt(v)) for an integer 0 ≤ v < 2^53 (the float root is corrected by ±1 steps). */
 export function isqrt(v: number): number {
@@ -71,3 +72,12 @@ export function layernorm(
     }
   }
 }
+
+export const LAYERNORM: KernelDef = {
+  id: 10, name: 'layernorm',
+  inputs: [X_SE, i8('gamma', ['E'], (s) => [s.E]), i16('beta', ['E'], (s) => [s.E])],
+  output: out('Y', 'i8', O_SE),
+  nRq: 1, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: rqDefaults(1),
+  run: ({ p, r, x, out: O, nCores }) =>
+    slices(p.S, nCores, (u) => layernorm(p.S, p.E, x[0], x[1], x[2], r[0], O, u)),
+};

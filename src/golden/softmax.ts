@@ -1,6 +1,7 @@
 // Integer softmax (I-BERT style) of one row, and kernel 6 `softmax` over the rows of X[S,E].
 import { Units } from './partition';
 import { clampU8, floorDiv } from './rq';
+import { KernelDef, O_SE, X_SE, elementOps, noScratch, out, slices } from './spec';
 
 /**
  * The unnormalised exponential of xt = x - max(x) ≤ 0, with A=1, B=7, C=24, log2=5:
@@ -36,3 +37,9 @@ export function softmax(
 ): void {
   for (let s = units[0]; s < units[1]; s++) isoftmaxRow(X, s * E, E, Y, s * E);
 }
+
+export const SOFTMAX: KernelDef = {
+  id: 6, name: 'softmax', inputs: [X_SE], output: out('Y', 'u8', O_SE),
+  nRq: 0, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: [],
+  run: ({ p, x, out: O, nCores }) => slices(p.S, nCores, (u) => softmax(p.S, p.E, x[0], O, u)),
+};

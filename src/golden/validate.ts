@@ -1,5 +1,5 @@
 // Checks a golden run's params and inputs, with errors naming the field, the value and the limit.
-import { DType, KernelInfo, Shape, count } from './registry';
+import { DType, KernelInfo, Shape, count } from './spec';
 import { Rq, checkRq } from './rq';
 
 export const MAX_DIM = 65535;   // TH_MAX_DIM

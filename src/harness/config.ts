@@ -3,6 +3,7 @@
 // plus tinyhil's own optional per-test keys (kernel, split, rq, consts, T).
 import * as fs from 'fs';
 import { parseDocument } from 'yaml';
+import { KERNEL_NAMES } from '../golden/registry';
 
 export class ConfigError extends Error {
   constructor(file: string, field: string, message: string) {
@@ -32,10 +33,7 @@ export interface SweepConfig {
   notices: string[];
 }
 
-export const KERNEL_NAMES = [
-  'linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax',
-  'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add', 'linear',
-];
+export { KERNEL_NAMES };
 
 /** The reference harness's kernel names and what tinyhil runs for them. */
 export const REFERENCE_KERNELS: Record<string, { kernel: string; split: 'heads' | 'rows' }> = {

@@ -67,6 +67,11 @@ export const REGION_REQ_BYTES = 8;
 export const WRITE_HDR_BYTES = 4;
 export const RUN_FIXED_BYTES = 88;
 export const RUN_TAIL_BYTES = 12;
+/** RUN request field offsets (id, cores, split, n_inputs are bytes 0..3). */
+export const RUN_OFF_SHAPE = 4;
+export const RUN_OFF_RQ = 24;
+export const RUN_OFF_CONSTS = 72;
+export const RUN_OFF_REPEAT = 84;
 export const RUN_REPLY_FIXED_BYTES = 24;
 /** RUN reply flags (u16 at offset 2): WAITS = per-core barrier waits and the critical path follow the per-core counters. */
 export const RUN_WAITS = 0x0001;

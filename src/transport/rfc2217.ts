@@ -6,6 +6,7 @@
 // The transport opens only once the server has acknowledged all four settings.
 
 import * as net from 'net';
+import { BaseTransport } from './base';
 import type { Transport, TransportOptions } from './types';
 
 export const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
@@ -209,35 +210,20 @@ function wantedSettings(baud: number): Array<{ cmd: number; name: string; value:
   ];
 }
 
-class Rfc2217Transport implements Transport {
-  private dataListener?: (chunk: Buffer) => void;
-  private closeListener?: (err?: Error) => void;
-  private pending: Buffer[] = [];        // data that arrived before onData was set
-  private closed = false;
-  private closeErr?: Error;
-  private closeReported = false;
+/** The byte pipe once negotiated: data unescaped by the decoder, writes escaped. */
+export class Rfc2217Transport extends BaseTransport {
   readonly lineState: { modem?: number; line?: number } = {};
 
-  constructor(readonly description: string, private readonly socket: net.Socket) {}
+  constructor(readonly description: string, private readonly socket: net.Socket) {
+    super();
+  }
 
   deliver(data: Buffer): void {
-    if (data.length === 0) return;
-    if (this.dataListener) this.dataListener(data);
-    else this.pending.push(data);
+    if (data.length > 0) this.emitData(data);
   }
 
   ended(err?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeErr = err;
-    this.reportClose();
-  }
-
-  private reportClose(): void {
-    if (this.closed && this.closeListener && !this.closeReported) {
-      this.closeReported = true;
-      this.closeListener(this.closeErr);
-    }
+    this.emitClose(err);
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -247,18 +233,6 @@ class Rfc2217Transport implements Transport {
     return new Promise((resolve, reject) => {
       this.socket.write(escapeIac(data), (err) => (err ? reject(new Error(`${this.description}: write failed: ${err.message}`)) : resolve()));
     });
-  }
-
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const c of queued) listener(c);
-  }
-
-  onClose(listener: (err?: Error) => void): void {
-    this.closeListener = listener;
-    this.reportClose();
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@
 import { Units } from './partition';
 import { Rq, rq } from './rq';
 import { isoftmaxRow } from './softmax';
+import { KernelDef, i8, noScratch, out, rqDefaults, slices } from './spec';
 
 /** rq(Σ_p Q[h,s,p]·K[h,t,p]; rq0) for t = 0..S-1, written to row[0..S-1]. */
 export function scoreRow(
@@ -33,3 +34,15 @@ export function qkSoftmax(
     else for (let h = 0; h < H; h++) one(h, u);
   }
 }
+
+export const QK_SOFTMAX: KernelDef = {
+  id: 3, name: 'qk_softmax',
+  inputs: [i8('Q', ['H', 'S', 'P'], (s) => [s.H, s.S, s.P]), i8('K', ['H', 'S', 'P'], (s) => [s.H, s.S, s.P])],
+  output: out('A', 'u8', { layout: 'S,H,S', dims: (s) => [s.S, s.H, s.S], coords: ['s', 'h', 't'] }),
+  nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.H * s.S * s.S * s.P, scratch: noScratch,
+  defaultRq: rqDefaults(1),
+  run: ({ p, r, x, out: O, nCores }) => {
+    const split = p.split ?? 'heads';
+    slices(split === 'heads' ? p.H : p.S, nCores, (u) => qkSoftmax(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
+  },
+};

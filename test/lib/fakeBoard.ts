@@ -1,13 +1,13 @@
 // FakeBoard: an in-memory board that follows docs/protocol.md like firmware/core/th_fw.c, with toy
 // kernels and fault hooks, so the host side can be tested without C (and faults can be staged).
 
-import { CobsDecoder } from '../protocol/cobs';
-import { crc32 } from '../protocol/crc32';
-import { DEFAULT_MAX_FRAME, ErrorCode, FRAME_OVERHEAD, MIN_MAX_FRAME, MsgType, REPLY_BIT } from '../protocol/constants';
-import { HelloInfo, buildError, buildHello, buildRunReply, encodeFrame, parseRunRequest, RunReply, Writer } from '../protocol/frame';
-import type { Transport } from '../transport/types';
-import type { KernelCatalog } from './layout';
-import type { Shape } from './types';
+import { CobsDecoder } from '../../src/protocol/cobs';
+import { crc32 } from '../../src/protocol/crc32';
+import { DEFAULT_MAX_FRAME, ErrorCode, FRAME_OVERHEAD, MIN_MAX_FRAME, MsgType, REPLY_BIT } from '../../src/protocol/constants';
+import { HelloInfo, buildError, buildHello, buildRunReply, encodeFrame, parseRunRequest, RunReply, Writer } from '../../src/protocol/frame';
+import type { Transport } from '../../src/transport/types';
+import type { KernelCatalog } from '../../src/board/layout';
+import type { Shape } from '../../src/board/types';
 
 export interface ToyKernel {
   id: number;
@@ -65,7 +65,7 @@ export const TOY_KERNELS: ToyKernel[] = [
   },
 ];
 
-/** KernelCatalog over toy kernels, for RemoteBoard in tests. */
+/** KernelCatalog over toy kernels, for LinkBoard in tests. */
 export function toyCatalog(kernels: ToyKernel[] = TOY_KERNELS): KernelCatalog {
   const get = (name: string) => {
     const k = kernels.find((x) => x.name === name);

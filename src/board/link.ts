@@ -1,4 +1,4 @@
-// RemoteBoard: the Board API over the link protocol (host-sim, QEMU, real boards), verified end to end.
+// LinkBoard: a board behind a link — the Board API over the link protocol (host-sim, QEMU, real boards), verified end to end.
 
 import { crc32 } from '../protocol/crc32';
 import { ProtocolClient, ClientOptions } from '../protocol/client';
@@ -10,7 +10,7 @@ import { GraphNode, GraphNodeResult, GraphResult, chunkNodes, nodeParams, nodeRe
 import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
 import type { Board, BoardInfo, CounterKind, RunRequest, RunResult } from './types';
 
-export interface RemoteBoardOptions extends ClientOptions {
+export interface LinkBoardOptions extends ClientOptions {
   /** Name in BoardInfo (default: the name the board reports). */
   name?: string;
   /** Kernel sizes and scratch (default: src/native.ts). */
@@ -61,7 +61,7 @@ function retriable(e: unknown): boolean {
   );
 }
 
-export class RemoteBoard implements Board {
+export class LinkBoard implements Board {
   info: BoardInfo;
   /** Whole-run retries done so far (after resets or link failures). */
   runRetries = 0;
@@ -73,7 +73,7 @@ export class RemoteBoard implements Board {
   private constructor(
     readonly client: ProtocolClient,
     hello: HelloInfo,
-    private opts: RemoteBoardOptions,
+    private opts: LinkBoardOptions,
   ) {
     this.info = boardInfoFromHello(hello, opts.name);
     client.on('reset', () => {
@@ -84,7 +84,7 @@ export class RemoteBoard implements Board {
     });
   }
 
-  static async connect(transport: Transport, opts: RemoteBoardOptions = {}): Promise<RemoteBoard> {
+  static async connect(transport: Transport, opts: LinkBoardOptions = {}): Promise<LinkBoard> {
     const client = new ProtocolClient(transport, opts);
     let hello: HelloInfo;
     try {
@@ -93,7 +93,7 @@ export class RemoteBoard implements Board {
       await client.close().catch(() => undefined);
       throw new Error(`No tinyhil board answered HELLO on ${transport.description}: ${(e as Error).message}`);
     }
-    return new RemoteBoard(client, hello, opts);
+    return new LinkBoard(client, hello, opts);
   }
 
   private get catalog(): KernelCatalog {

@@ -1,7 +1,7 @@
 // hostBoard.ts - the "host" board: kernels run in-process through the native addon,
 // counter = wall-clock nanoseconds of the run (labelled as such, never cycles).
 import * as os from 'os';
-import type { Board, BoardInfo, RunRequest, RunResult } from '../board/types';
+import type { Board, BoardInfo, RunRequest, RunResult } from './types';
 import { kernels, kernelSizes, native, runTimed, scratchBytes } from '../native';
 
 export class HostBoard implements Board {
