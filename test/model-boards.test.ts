@@ -10,7 +10,7 @@ import { openBoard } from '../src/board/open';
 import { QEMU_BOARDS, qemuUnavailable, type QemuBoardName } from '../src/board/qemu';
 import { hostSimUnavailable } from '../src/board/hostsim';
 import type { Board } from '../src/board/types';
-import { HostBoard } from '../src/harness/hostBoard';
+import { HostBoard } from '../src/board/host';
 import { runBlockGolden } from '../src/model/golden';
 import { loadModel, parseModel, randomTensor } from '../src/model/load';
 import { encodeNpz } from '../src/model/npzWrite';
