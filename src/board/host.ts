@@ -1,4 +1,4 @@
-// hostBoard.ts - the "host" board: kernels run in-process through the native addon,
+// host.ts - the "host" board: kernels run in-process through the native addon,
 // counter = wall-clock nanoseconds of the run (labelled as such, never cycles).
 import * as os from 'os';
 import type { Board, BoardInfo, RunRequest, RunResult } from './types';
