@@ -86,7 +86,7 @@ export interface RunModelOptions {
   energy?: EnergySource;
 }
 
-/** What a one-request run needs of the board (RemoteBoard.runGraph, src/board/graph.ts). */
+/** What a one-request run needs of the board (LinkBoard.runGraph, src/board/graph.ts). */
 interface GraphCapable {
   runGraph(nodes: Array<{
     kernel: string; shape: ModelNode['shape']; split?: 'heads' | 'rows'; rq: Array<[number, number]>; consts?: number[]; cores?: number;
