@@ -10,6 +10,7 @@ import { generateInputs, tensorBytes } from '../src/gen';
 import { ErrorCode, MsgType } from '../src/protocol/constants';
 import { BoardError, RunAbortedError } from '../src/protocol/errors';
 import { encodeFrame, runRequest } from '../src/protocol/frame';
+import { CobsDecoder } from '../src/protocol/cobs';
 import type { RunRequest } from '../src/board/types';
 
 const LIMIT = 1_000_000;
@@ -46,6 +47,18 @@ t.test('ABORT on the wire is the frame docs/protocol.md spells out', async (t) =
   const e = new RunAbortedError(3, 'RUN linear_qk: aborted after 3 of 10 repeats');
   t.ok(e instanceof BoardError, 'a BoardError');
   t.same([e.code, e.detail, e.completed, e.codeName, e.requestName], [14, 3, 3, 'ABORTED', 'RUN']);
+});
+
+t.test('the host decoder ignores a COBS chunk that decodes to nothing, as the board does', async (t) => {
+  const frames: number[][] = [];
+  const drops: string[] = [];
+  const d = new CobsDecoder(256, (f) => frames.push([...f]), (why) => drops.push(why));
+  d.push(Uint8Array.of(0x01, 0x00, 0x00, 0x01, 0x00));
+  t.same([frames, drops], [[], []], 'no frame, nothing dropped (no resend triggered)');
+  d.push(Uint8Array.of(0x02, 0x00)); // code 2 wants one byte: malformed
+  t.same(drops, ['malformed']);
+  d.push(encodeFrame(MsgType.ABORT, 0x1234));
+  t.same(frames, [[0x08, 0x34, 0x12, 0x15, 0x0a, 0xc1, 0xb9]]);
 });
 
 const boards: Array<[string, string | null, { S: number; E: number; P: number; H: number }]> = [

@@ -108,7 +108,9 @@ export class CobsDecoder {
       } else if (this.len > 0) {
         const dec = cobsDecode(this.buf.subarray(0, this.len));
         if (!dec) this.drop('malformed');
-        else if (dec.length > this.maxDecoded) this.drop('oversize');
+        else if (dec.length === 0) {
+          // `01 00` decodes to nothing, like a lone 0x00: a flush, not a frame (docs/protocol.md).
+        } else if (dec.length > this.maxDecoded) this.drop('oversize');
         else {
           this.stats.frames++;
           this.onFrame(Uint8Array.from(dec));
