@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hostSimUnavailable } from '../src/board/hostsim';
+import { qemuUnavailable } from '../src/board/qemu';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist', 'board', 'open.js');
@@ -59,28 +60,36 @@ t.test('host-sim exits within a second when its node parent is killed mid-RUN', 
   t.ok(ms < 1000, `host-sim gone ${ms} ms after its parent was killed`);
 });
 
-t.test('Ctrl-C in the CLI stops a long energy window within moments', { skip: why ?? false }, async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-abort-'));
-  const cfg = path.join(dir, 'c.yml');
-  fs.writeFileSync(cfg, 'cores: 1\nseed: 1\nS: [32]\nE: [64]\nP: [32]\nH: [4]\ntestToRun: [q]\nq: { kernel: linear_qk }\n');
-  const results = path.join(dir, 'r.jsonl');
-  // A million repeats in one energy window: ~30 s or more on host-sim without ABORT.
-  const child = spawn(process.execPath, [path.join(root, 'run-hil.js'), '--config', cfg, '--results', results, '--energy', 'model', '--energy-repeat', '1000000'], { cwd: root });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  const start = Date.now();
-  while (!/board host-sim/.test(err) && Date.now() - start < 60000) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 1500)); // the RUN is under way
-  const sent = Date.now();
-  child.kill('SIGINT');
-  const code = await exit;
-  const ms = Date.now() - sent;
-  t.equal(code, 1, 'exit status 1: the sweep did not finish');
-  t.match(err, /interrupted: aborting the runs in flight, then stopping/);
-  t.ok(ms < 2000, `exited ${ms} ms after Ctrl-C (RUN aborted, table printed, host-sim stopped)`);
-  t.match(out, /0 of 0 points bit-exact|no points/i, `table of no finished points: ${out.trim().split('\n').pop()}`);
-  t.equal(fs.existsSync(results) ? fs.readFileSync(results, 'utf8').trim() : '', '', 'the aborted point is not in the results file');
-});
+const cliBoards: Array<[string, string | null, string]> = [
+  ['host-sim', why, 'S: [32]\nE: [64]\nP: [32]\nH: [4]'],
+  ['qemu-m4', why ?? qemuUnavailable('qemu-m4'), 'S: [8]\nE: [32]\nP: [16]\nH: [2]'],
+];
+
+for (const [board, skip, dims] of cliBoards) {
+  t.test(`Ctrl-C in the CLI stops a long energy window on ${board} within moments`, { skip: skip ?? false }, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-abort-'));
+    const cfg = path.join(dir, 'c.yml');
+    fs.writeFileSync(cfg, `cores: 1\nseed: 1\n${dims}\ntestToRun: [q]\nq: { kernel: linear_qk }\n`);
+    const results = path.join(dir, 'r.jsonl');
+    // A million repeats in one energy window: a minute or more without ABORT.
+    const child = spawn(process.execPath, [path.join(root, 'run-hil.js'), '--config', cfg, '--board', board, '--results', results, '--energy', board === 'host-sim' ? 'model' : 'model:clock=25e6,power=0.01', '--energy-repeat', '1000000'], { cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const start = Date.now();
+    while (!new RegExp(`board ${board}`).test(err) && child.exitCode === null && Date.now() - start < 60000) await new Promise((r) => setTimeout(r, 20));
+    t.equal(child.exitCode, null, `run-hil.js is running${child.exitCode !== null ? `: ${err}` : ''}`);
+    await new Promise((r) => setTimeout(r, 2000)); // inputs written, the RUN under way
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await exit;
+    const ms = Date.now() - sent;
+    t.equal(code, 1, 'exit status 1: the sweep did not finish');
+    t.match(err, /interrupted: aborting the runs in flight, then stopping/);
+    t.ok(ms < 2000, `exited ${ms} ms after Ctrl-C (RUN aborted, table printed, board stopped)`);
+    t.match(out, /0 of 0 points bit-exact/, `table of no finished points: ${out.trim().split('\n').pop()}`);
+    t.equal(fs.existsSync(results) ? fs.readFileSync(results, 'utf8').trim() : '', '', 'the aborted point is not in the results file');
+  });
+}
