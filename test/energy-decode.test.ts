@@ -191,6 +191,14 @@ t.test('PPK2 stream: counter glitches kept, gaps resynchronised and filled', (t)
   t.equal(s.s.lostInWindow, 3);
   const amps = (raw: number) => ppk2Current(1, raw * 4, cal, 3300);
   t.ok(Math.abs(s.s.winSum - 43 * amps(200)) < 1e-15, 'filled with the neighbours\' mean');
+  // A gap whose first samples after it include a glitch still resynchronises (found by a simulator run).
+  const g = new Ppk2Stream({ cal, vddMv: 3300, bit: 0, pulses: false, spikeFilter: false });
+  const counters = [20, 21, 22, 23, /* gap of 2 */ 26, 27, 28 ^ 0x15, 29, 30];
+  g.push(bytes(counters.map((k) => word(100, k, 0))));
+  t.equal(g.s.fault, null);
+  t.same(g.s.gaps, [{ at: 4, missing: 2 }]);
+  t.equal(g.s.glitches, 1);
+  t.equal(g.s.total, 9);
   t.end();
 });
 
