@@ -139,6 +139,21 @@ t.test('host-sim', { skip: simWhy ?? false }, async (t) => {
     t.match(formatBlock(r), /12 of 13 layers bit-exact\n✗ q \(linear_qk S=64 E=16 P=4 H=4\): linear_qk/);
   });
 
+  t.test('one request (GRAPH) gives the bytes of layer by layer; counters add up within the dispatch overhead', async (t) => {
+    for (const f of ['eeg-dft.yml', 'ecg-full.yml', 'radar-fwsa.yml']) {
+      const m = loadModel(ex(f));
+      const layers = await runModel(b, m, { mode: 'layers' });
+      const graph = await runModel(b, m, { mode: 'graph' });
+      t.ok(graph.bitExact && layers.bitExact, `${f}: every layer bit-exact both ways`);
+      t.same(graph.nodes.map((n) => n.outputCrc), layers.nodes.map((n) => n.outputCrc), `${f}: same output CRC at every layer`);
+      t.same(Buffer.from(graph.outputs.y), Buffer.from(layers.outputs.y), `${f}: same block output`);
+      const sum = graph.nodes.reduce((s, n) => s + n.counter, 0);
+      t.equal(graph.dispatchOverhead, graph.total - sum, `${f}: block counter = Σ layers + dispatch overhead`);
+      t.ok(graph.dispatchOverhead! >= 0, `${f}: overhead ${graph.dispatchOverhead} ns`);
+      t.equal(graph.requests, 1);
+    }
+  });
+
   t.test('repeat and cores: same bytes, per-run counters', async (t) => {
     const m = loadModel(ex('radar-dft.yml'));
     const r = await runModel(b, m, { repeat: 3, cores: Math.min(2, b.info.nCores) });
@@ -159,6 +174,14 @@ for (const board of Object.keys(QEMU_BOARDS) as QemuBoardName[]) {
       for (const n of r.nodes) t.ok(n.counter > 0, `${n.name}: ${n.counter} instructions`);
     });
     t.test('random blocks bit-exact', async (t) => checkBlocks(t, b, sample(8, Number(process.env.QEMU_BLOCKS ?? 4), 3)));
+    t.test('one request == layer by layer', async (t) => {
+      const m = loadModel(ex('ecg-full.yml'));
+      const layers = await runModel(b, m, { mode: 'layers' });
+      const graph = await runModel(b, m, { mode: 'graph' });
+      t.ok(graph.bitExact && layers.bitExact);
+      t.same(Buffer.from(graph.outputs.y), Buffer.from(layers.outputs.y));
+      t.equal(graph.total, graph.nodes.reduce((s, n) => s + n.counter, 0) + graph.dispatchOverhead!);
+    });
   });
 }
 
