@@ -105,6 +105,18 @@ simTest('a shield left streaming by a crashed run: stop, drain, take control', (
     }
   }));
 
+simTest('a late error to the takeover\'s stop does not fail the htc after it', (t) =>
+  withSim({ quirks: { idleStop: 'error', idleStopMs: 400 } }, async (sim, host) => {
+    const src = await openEnergySource(`lpm01a:${host}`, board);
+    try {
+      t.same(sim.log.slice(0, 2), ['stop', 'htc']);
+      const r = await src.measure(windowOf(sim, 250, 1));
+      t.equal(r.samples, 250);
+    } finally {
+      await src.close();
+    }
+  }));
+
 simTest('a shield still self-testing after power-up: retries until it answers', (t) =>
   withSim({ quirks: { bootMs: 2500 } }, async (sim, host) => {
     const t0 = Date.now();
@@ -229,12 +241,15 @@ simTest('loss before a TimeStamp line is caught by device time', (t) =>
   }));
 
 simTest('a damaged sample line is an error', (t) =>
-  withSim({ fault: { damageAt: 30 } }, async (sim, host) => {
+  withSim({}, async (sim, host) => {
     const src = await openEnergySource(`lpm01a:${host},output=current`, board);
     try {
-      await t.rejects(src.measure(windowOf(sim, 250, 1)), {
-        message: `LPM01A on ${host}: damaged sample line "100" after 30 samples: data lost, measurement discarded`,
-      });
+      const err = await errorOf(src.measure(async () => {
+        sim.fault.damageAt = sim.n + 50; // inside the window: 12.5 mA = 1250-05, cut to "125"
+        await sim.trigger(250);
+        return { counter: 1, counterUnit: 'cycles', repeat: 1 };
+      }));
+      t.match(err?.message, new RegExp(`^LPM01A on ${host}: damaged sample line "125" after \\d+ samples: data lost, measurement discarded$`));
     } finally {
       await src.close();
     }

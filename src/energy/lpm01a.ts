@@ -212,8 +212,8 @@ export class Lpm01aSource implements EnergySource {
 
   /**
    * Sends one command and waits for `ack <cmd>`; `error ...` (+ `Error detail: ...`) and over-current messages
-   * reject naming the command. Lines before the ack (banner, stray samples) are skipped, as MLPerf's
-   * _read_response does. Returns the ack text.
+   * reject naming the command. Lines before the ack (banner, stray samples, replies to other commands) are
+   * skipped, as MLPerf's _read_response does. Returns the ack text.
    */
   async command(cmd: string, timeoutMs = Math.max(this.spec.timeoutMs, LPM01A_LATENCY.ackMs)): Promise<string> {
     this.replies = [];
@@ -224,7 +224,9 @@ export class Lpm01aSource implements EnergySource {
       const r = await this.nextReply(timeoutMs, `'${cmd}'`);
       if (r.type === 'ack' && r.text.split(/\s+/)[1] === word) return r.text;
       if (r.type === 'overcurrent') throw new Error(`${this.where()} reported over-current after '${cmd}': "${r.text}"`);
-      if (r.type === 'error') {
+      // Like MLPerf's _read_response, an ack or error counts only when it names the command: a late
+      // "error stop" from the takeover must not fail the 'htc' after it.
+      if (r.type === 'error' && r.text.split(/\s+/).includes(word)) {
         let detail = '';
         try {
           const d = await this.nextReply(200, `'${cmd}' (error detail)`);

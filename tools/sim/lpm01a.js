@@ -39,6 +39,8 @@ const QUIRKS = {
   voltGet: 'inline',     // INVENTED `volt get` answer: 'inline' "ack volt get 3297m", 'line' a separate line, 'none'
   actualMv: null,        // supply the shield really sets (null: as commanded); used for energy and `volt get`
   version: '1.0.6',
+  idleStop: 'completed', // INVENTED: `stop` when idle answers 'completed' ("Acquisition completed") or 'error'
+  idleStopMs: 0,         // ... after this long, busy meanwhile
 };
 
 /** 6.409e-4 -> "6409-07": 4-digit mantissa x 10^±EE (the documented ascii_dec example), written independently. */
@@ -219,6 +221,11 @@ class Lpm01aSim extends SerialSim {
   }
 
   onStop() {
+    if (!this.running && this.q.idleStop === 'error') {
+      this.busyUntil = Date.now() + this.q.idleStopMs;
+      setTimeout(() => this.error('stop', 'no acquisition running'), this.q.idleStopMs);
+      return undefined;
+    }
     this.reply('ack stop');
     if (!this.running) return this.reply('Acquisition completed');
     this.tick(); // everything sampled until now goes out first
