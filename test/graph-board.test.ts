@@ -8,6 +8,7 @@ import { QEMU_BOARDS, qemuUnavailable, type QemuBoardName } from '../src/board/q
 import { openBoard, OpenedBoard } from '../src/board/open';
 import type { GraphNode } from '../src/board/graph';
 import { KERNELS, runGolden, type Tensor } from '../src/golden';
+import { MsgType } from '../src/protocol/constants';
 import { crc32 } from '../src/protocol/crc32';
 import { BoardError, RunAbortedError } from '../src/protocol/errors';
 
@@ -136,6 +137,15 @@ for (const [name, why] of boards) {
       }
     });
 
+    await t.test('every node on several cores (where the board has them): the same CRCs', async (t) => {
+      const cores = Math.min(4, board.info.nCores);
+      if (cores < 2) return t.pass(`${name} has one core`);
+      await clear();
+      const r = await board.runGraph(blk.nodes.map((n) => ({ ...n, cores, scratchBytes: undefined })));
+      t.same(r.nodes.map((n) => n.outputCrc), wantCrc);
+      t.same(r.nodes.map((n) => n.perCore.length), blk.nodes.map(() => cores), `${cores} per-core counters a node`);
+    });
+
     await t.test('GRAPH repeat 3: same CRCs; 24 node runs', async (t) => {
       await clear();
       const r = await board.runGraph(blk.nodes, { repeat: 3 });
@@ -155,13 +165,20 @@ for (const [name, why] of boards) {
     await t.test('abort() stops a GRAPH between nodes; the board then answers the next request', async (t) => {
       const max = board.info.maxRepeat ?? 1_000_000;
       await t.rejects(board.runGraph(blk.nodes, { repeat: max + 1 }), { message: `repeat = ${max + 1} for GRAPH: ${name} accepts at most ${max} (its HELLO max_repeat)` });
+      // ABORT once the GRAPH frame is surely on the board (sent, then 1 s for a slow emulated link):
+      // an ABORT that overtakes its request finds nothing running (completed 0) and proves nothing.
+      const sent = new Promise<void>((r) => {
+        const on = (type: number) => { if (type === MsgType.GRAPH) { board.client.off('send', on); r(); } };
+        board.client.on('send', on);
+      });
       const running = board.runGraph(blk.nodes, { repeat: max });
-      await new Promise((r) => setTimeout(r, 300));
-      await board.abort();
+      await sent;
+      await new Promise((r) => setTimeout(r, 1000));
+      await board.client.abort(15_000); // generous: a loaded machine may starve the emulator for a while
       const e = (await running.catch((x) => x)) as RunAbortedError;
       t.type(e, RunAbortedError);
       t.equal(e.requestName, 'GRAPH');
-      t.ok(e.completed >= 1 && e.completed < max * blk.nodes.length, `aborted after ${e.completed} node runs`);
+      t.ok(e.completed >= 1 && e.completed < max * blk.nodes.length, `aborted after ${e.completed} node runs (${e.message})`);
       t.match(e.text, new RegExp(`^GRAPH: aborted after ${e.completed} of ${max * blk.nodes.length} node runs$`));
       const r = await board.runGraph(blk.nodes.slice(0, 2));
       t.same(r.nodes.map((n) => n.outputCrc), wantCrc.slice(0, 2), 'next GRAPH runs normally');
