@@ -26,8 +26,8 @@ const APPS = {
     notes: [
       'Published (abstract of arXiv 2402.10748): about 6k parameters in all, int8, MIT-BIH 5 classes,',
       'GAP9 4.28 ms and 0.09 mJ per inference (whole network). The per-block S, E, P, H, F were not in',
-      'the material we could read: chosen S=64, E=16, H=4, P=E/H=4, F=4*E=64, so two such blocks hold',
-      'about 6.2k parameters, matching the published total.',
+      'the material we could read: chosen S=64, E=16, H=4, P=E/H=4, F=4*E=64: one full-MHSA block holds 3,280',
+      'parameters (weights and biases), two about 6.6k, close to the published total.',
     ],
   },
   radar: {
