@@ -83,6 +83,8 @@ interface Pending {
 
 /** Requests a board stops on ABORT (RUN between repeats, GRAPH between nodes). */
 const ABORTABLE = new Set<number>([MsgType.RUN, MsgType.GRAPH]);
+/** Requests whose reply waits for kernels: their own timeout on top of the budget, and no line timing. */
+const RUNS_KERNELS = new Set<number>([MsgType.RUN, MsgType.GRAPH]);
 /** ABORT resend period while its RUN has not answered. */
 const ABORT_RESEND_MS = 200;
 
@@ -302,7 +304,7 @@ export class ProtocolClient extends EventEmitter {
     this.pending = p;
     this.stats.requests++;
     const started = Date.now();
-    const budget = this.opts.budgetMs + (type === MsgType.RUN ? maxWait : 0);
+    const budget = this.opts.budgetMs + (RUNS_KERNELS.has(type) ? maxWait : 0);
     const expect = wire.length + 2 * FRAME_OVERHEAD + 12 + (x.replyBytes ?? 16);
     let wait = Math.min(maxWait, this.rtt.timeout(expect));
     let tries = 0;
@@ -366,8 +368,8 @@ export class ProtocolClient extends EventEmitter {
         const got = this.accept(p, e.frame, size, () => ++tooLarge);
         if (got) {
           if (tries === 1) {
-            // Karn: only a first try's reply times the line; RUN replies time the kernel, not the line.
-            if (type !== MsgType.RUN) this.rtt.sample(Date.now() - sentAt, wire.length + got.payload.length + FRAME_OVERHEAD + 2);
+            // Karn: only a first try's reply times the line; RUN/GRAPH replies time the kernels, not the line.
+            if (!RUNS_KERNELS.has(type)) this.rtt.sample(Date.now() - sentAt, wire.length + got.payload.length + FRAME_OVERHEAD + 2);
             if (x.chunk !== undefined) this.chunks.passed(x.chunk);
           }
           return got;
