@@ -96,6 +96,8 @@ class Oversized extends Error {}
 interface ExchangeOptions {
   /** Data bytes of a WRITE/READ frame: its outcome adapts the chunk size, and it may be abandoned to be split. */
   chunk?: number;
+  /** The frame is as long as the limits allow (not the short tail of a transfer). */
+  full?: boolean;
   /** Reply payload bytes expected (READ), for the adaptive timeout. */
   replyBytes?: number;
 }
@@ -310,8 +312,10 @@ export class ProtocolClient extends EventEmitter {
     let tries = 0;
     let corruptRun = 0;
     let tooLarge = 0;
+    let failures = 0;
     const failed = () => {
-      if (x.chunk !== undefined) this.chunks.failed(x.chunk);
+      // A full frame's failure speaks for the limit; a shorter tail's only once it fails again.
+      if (x.chunk !== undefined && (x.full || ++failures >= 2)) this.chunks.failed(x.chunk);
     };
     try {
       for (;;) {
@@ -370,7 +374,7 @@ export class ProtocolClient extends EventEmitter {
           if (tries === 1) {
             // Karn: only a first try's reply times the line; RUN/GRAPH replies time the kernels, not the line.
             if (!RUNS_KERNELS.has(type)) this.rtt.sample(Date.now() - sentAt, wire.length + got.payload.length + FRAME_OVERHEAD + 2);
-            if (x.chunk !== undefined) this.chunks.passed(x.chunk);
+            if (x.chunk !== undefined && x.full) this.chunks.passed(x.chunk);
           }
           return got;
         }
@@ -459,11 +463,12 @@ export class ProtocolClient extends EventEmitter {
   /** Writes bytes at offset in frames that fit the negotiated size and the line, then checks the CRC of the whole region. */
   async write(offset: number, data: Uint8Array, verify = true): Promise<void> {
     for (let at = 0; at < data.length; ) {
-      const n = Math.min(this.chunkFor(WRITE_HDR_BYTES), data.length - at);
+      const full = this.chunkFor(WRITE_HDR_BYTES);
+      const n = Math.min(full, data.length - at);
       const part = data.subarray(at, at + n);
       let f: Frame;
       try {
-        f = await this.queue(MsgType.WRITE, writeRequest(offset + at, part), undefined, { chunk: n });
+        f = await this.queue(MsgType.WRITE, writeRequest(offset + at, part), undefined, { chunk: n, full: n === full });
       } catch (e) {
         if (e instanceof Oversized) continue; // the same bytes again, in shorter frames (WRITE is idempotent)
         throw e;
@@ -489,10 +494,11 @@ export class ProtocolClient extends EventEmitter {
   async read(offset: number, len: number): Promise<Uint8Array> {
     const out = new Uint8Array(len);
     for (let at = 0; at < len; ) {
-      const n = Math.min(this.chunkFor(0), len - at);
+      const full = this.chunkFor(0);
+      const n = Math.min(full, len - at);
       let f: Frame;
       try {
-        f = await this.queue(MsgType.READ, regionRequest(offset + at, n), undefined, { chunk: n, replyBytes: n });
+        f = await this.queue(MsgType.READ, regionRequest(offset + at, n), undefined, { chunk: n, full: n === full, replyBytes: n });
       } catch (e) {
         if (e instanceof Oversized) continue;
         throw e;

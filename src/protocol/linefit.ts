@@ -45,8 +45,9 @@ export class RttEstimator {
 }
 
 /**
- * Data bytes per WRITE/READ frame. Each try that fails (corrupted or lost) shrinks the limit by
- * 14%, each clean first try of a frame near the limit grows it by 25%: it settles where about
+ * Data bytes per WRITE/READ frame. Each try of a full frame that fails (corrupted or lost) shrinks
+ * the limit by 14%, each clean first try of one grows it by 25% (a short tail frame says little
+ * about the limit and counts for nothing): it settles where about
  * 40% of first tries get through, which keeps the wire cost per delivered byte near its minimum
  * for independent byte damage, and returns to the full frame within ~25 clean frames.
  */
@@ -60,14 +61,14 @@ export class ChunkSizer {
     this.limit = max;
   }
 
-  /** A frame carrying `size` data bytes failed one try. */
+  /** A full frame (as long as the limits allowed) of `size` data bytes failed one try. */
   failed(size: number): void {
     this.limit = Math.max(this.min, Math.floor(Math.min(this.limit, size) * 0.86));
   }
 
-  /** A frame carrying `size` data bytes got through on its first try. */
+  /** A full frame of `size` data bytes got through on its first try. */
   passed(size: number): void {
-    if (size >= this.limit * 0.8) this.limit = Math.min(this.max, Math.ceil(this.limit * 1.25));
+    this.limit = Math.min(this.max, Math.ceil(Math.min(this.limit, size) * 1.25));
   }
 
   /** The frame in flight is much longer than the line now carries: split it. */
