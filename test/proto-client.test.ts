@@ -244,7 +244,7 @@ t.test('BOOT payload parses even when its HELLO reply carries kernels', async (t
 });
 
 t.test('a board back at max_frame 256 (BOOT lost): TOO_LARGE of our own frame thrown after 3, not resent for the whole budget', async (t) => {
-  const { client, board } = setup({ timeoutMs: 200, budgetMs: 20000 });
+  const { client, board } = setup({ timeoutMs: 500, minTimeoutMs: 500, budgetMs: 20000 });
   await client.hello();
   board.silentReset();
   const t0 = Date.now();
