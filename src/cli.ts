@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './harness/config';
 import { expandPoints } from './harness/points';
 import { formatTable } from './harness/table';
-import type { PointResult } from './harness/sweep';
+import type { GoldenMode, PointResult } from './harness/sweep';
 import { runOnBoards, type BoardSlot } from './harness/run';
 import { parse as parseYaml } from 'yaml';
 import { HostBoard } from './board/host';
@@ -43,6 +43,7 @@ interface RunOpts {
   energyRepeat?: string;
   cores?: string;
   seed?: string;
+  golden: GoldenMode;
   quiet?: boolean;
 }
 
@@ -106,7 +107,7 @@ async function runCommand(opts: RunOpts): Promise<number> {
       if (cfg.cores > board.info.nCores) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
     }
     const run = await runOnBoards(slots, points, {
-      dumpDir: opts.dumpDir, results: opts.results, resume: opts.resume, energyRepeat,
+      dumpDir: opts.dumpDir, results: opts.results, resume: opts.resume, energyRepeat, golden: opts.golden,
       quiet: opts.quiet, stopped: () => interrupted,
     });
     results = run.results;
@@ -179,6 +180,7 @@ export function buildProgram(): Command {
     .option('--dump-dir <dir>', 'write each point\'s inputs, output and golden as .npy plus params.json')
     .option('--cores <n>', 'override the config\'s cores (1..8); qemu-rv32 starts that many harts')
     .option('--seed <n>', 'override the config\'s seed')
+    .addOption(new Option('--golden <ref>', 'check boards against: addon (host C kernels), ts (TypeScript golden), both (addon, and addon vs ts)').choices(['addon', 'ts', 'both']).default('both'))
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: RunOpts) => {
       process.exitCode = await runCommand(opts);

@@ -30,7 +30,8 @@ interface Addon {
   runReference(id: number, params: NativeParams, inputs: Uint8Array[]): Buffer;
 }
 
-const ADDON_PATH = path.join(__dirname, '..', 'build', 'Release', 'tinyhil.node');
+// TINYHIL_ADDON: another build of the addon (tests load a deliberately broken one).
+const ADDON_PATH = process.env.TINYHIL_ADDON || path.join(__dirname, '..', 'build', 'Release', 'tinyhil.node');
 
 let addon: Addon | undefined;
 export function native(): Addon {

@@ -13,7 +13,11 @@ static void th_layernorm(const th_params *p, const void *const in[], void *out, 
     int8_t *y = (int8_t *)out + (size_t)s * E;
     int64_t sum = 0, sd;
     uint64_t sq = 0; /* sum of d^2 <= E^3 * 127.5^2 < 2^63 */
+#ifdef TH_TEST_BROKEN_KERNEL /* test-only: an off-by-one in the tail (test/spec-check.test.ts) */
+    for (i = 0; i < E - 1; i++) sum += x[i];
+#else
     for (i = 0; i < E; i++) sum += x[i];
+#endif
     for (i = 0; i < E; i++) {
       int64_t d = (int64_t)E * x[i] - sum;
       sq += (uint64_t)(d * d);

@@ -21,5 +21,5 @@ export const ADD: KernelDef = {
   inputs: [i8('A', ['S', 'E'], (s) => [s.S, s.E]), i8('B', ['S', 'E'], (s) => [s.S, s.E])],
   output: out('Y', 'i8', O_SE),
   nRq: 2, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: [[1, 0], [1, 0]],
-  run: ({ p, r, x, out: O, nCores }) => slices(p.S, nCores, (u) => add(p.S, p.E, x[0], x[1], r[0], r[1], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) => slices(p.S, { nCores, pick }, (u) => add(p.S, p.E, x[0], x[1], r[0], r[1], O, u)),
 };

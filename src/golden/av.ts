@@ -49,8 +49,8 @@ export const AV: KernelDef = {
   output: out('O', 'i8', { layout: 'S,H*P', dims: (s) => [s.S, s.H, s.P], coords: ['s', 'h', 'p'] }),
   nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.H * s.S * s.S * s.P, scratch: noScratch,
   defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) => {
+  run: ({ p, r, x, out: O, nCores, pick }) => {
     const split = p.split ?? 'heads';
-    slices(split === 'heads' ? p.H : p.S, nCores, (u) => av(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
+    slices(split === 'heads' ? p.H : p.S, { nCores, pick }, (u) => av(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
   },
 };

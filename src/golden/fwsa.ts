@@ -42,6 +42,6 @@ export const FWSA: KernelDef = {
   output: out('A', 'u8', { layout: 'H,S,S', dims: (s) => [s.H, s.S, s.S], coords: ['h', 's', 't'] }),
   nRq: 2, nConsts: 0, usesT: false, macs: fwsaMacs, scratch: (s, n) => n * s.S * s.E,
   defaultRq: rqDefaults(2),
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.H, nCores, (u) => fwsa(p.S, p.E, p.H, x[0], x[1], x[2], r[0], r[1], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.H, { nCores, pick }, (u) => fwsa(p.S, p.E, p.H, x[0], x[1], x[2], r[0], r[1], O, u)),
 };

@@ -92,6 +92,6 @@ export const GELU: KernelDef = {
   id: 11, name: 'gelu', inputs: [X_SE], output: out('Y', 'i8', O_SE),
   nRq: 1, nConsts: 3, usesT: false, macs: elementOps, scratch: noScratch,
   defaultRq: [[296, 20]], defaultConsts: [40, 1772, 1772],
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.S, nCores, (u) => gelu(p.S, p.E, x[0], r[0], p.consts as number[], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.S, { nCores, pick }, (u) => gelu(p.S, p.E, x[0], r[0], p.consts as number[], O, u)),
 };

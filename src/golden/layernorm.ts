@@ -78,6 +78,6 @@ export const LAYERNORM: KernelDef = {
   inputs: [X_SE, i8('gamma', ['E'], (s) => [s.E]), i16('beta', ['E'], (s) => [s.E])],
   output: out('Y', 'i8', O_SE),
   nRq: 1, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.S, nCores, (u) => layernorm(p.S, p.E, x[0], x[1], x[2], r[0], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.S, { nCores, pick }, (u) => layernorm(p.S, p.E, x[0], x[1], x[2], r[0], O, u)),
 };

@@ -24,5 +24,5 @@ export const LINEAR: KernelDef = {
     i16('B', ['N'], (s) => [s.P])],
   output: out('O', 'i8', { layout: 'S,N', dims: (s) => [s.S, s.P], coords: ['s', 'n'] }),
   nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.S * s.E * s.P, scratch: noScratch, defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) => slices(p.S, nCores, (u) => linear(p.S, p.E, p.P, x[0], x[1], x[2], r[0], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) => slices(p.S, { nCores, pick }, (u) => linear(p.S, p.E, p.P, x[0], x[1], x[2], r[0], O, u)),
 };

@@ -28,6 +28,6 @@ export const LINEAR_O: KernelDef = {
     i16('B', ['E'], (s) => [s.E])],
   output: out('O', 'i8', O_SE),
   nRq: 1, nConsts: 0, usesT: false, macs: linearMacs, scratch: noScratch, defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.S, nCores, (u) => linearO(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.S, { nCores, pick }, (u) => linearO(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
 };

@@ -29,6 +29,6 @@ export const LINEAR_QK: KernelDef = {
   id: 0, name: 'linear_qk', inputs: [I_SE, W_HPE('W'), B_HP('B')],
   output: out('O', 'i8', { layout: 'H,S,P', dims: (s) => [s.H, s.S, s.P], coords: ['h', 's', 'p'] }),
   nRq: 1, nConsts: 0, usesT: false, macs: linearMacs, scratch: noScratch, defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.H * p.S, nCores, (u) => linearQK(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.H * p.S, { nCores, pick }, (u) => linearQK(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
 };

@@ -27,6 +27,6 @@ export const LINEAR_V: KernelDef = {
   id: 1, name: 'linear_v', inputs: [I_SE, W_HPE('W'), B_HP('B')],
   output: out('O', 'i8', { layout: 'H,P,S', dims: (s) => [s.H, s.P, s.S], coords: ['h', 'p', 's'] }),
   nRq: 1, nConsts: 0, usesT: false, macs: linearMacs, scratch: noScratch, defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) =>
-    slices(p.H * p.P, nCores, (u) => linearV(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
+  run: ({ p, r, x, out: O, nCores, pick }) =>
+    slices(p.H * p.P, { nCores, pick }, (u) => linearV(p.S, p.E, p.P, p.H, x[0], x[1], x[2], r[0], O, u)),
 };

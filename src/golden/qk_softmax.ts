@@ -41,8 +41,8 @@ export const QK_SOFTMAX: KernelDef = {
   output: out('A', 'u8', { layout: 'S,H,S', dims: (s) => [s.S, s.H, s.S], coords: ['s', 'h', 't'] }),
   nRq: 1, nConsts: 0, usesT: false, macs: (s) => s.H * s.S * s.S * s.P, scratch: noScratch,
   defaultRq: rqDefaults(1),
-  run: ({ p, r, x, out: O, nCores }) => {
+  run: ({ p, r, x, out: O, nCores, pick }) => {
     const split = p.split ?? 'heads';
-    slices(split === 'heads' ? p.H : p.S, nCores, (u) => qkSoftmax(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
+    slices(split === 'heads' ? p.H : p.S, { nCores, pick }, (u) => qkSoftmax(p.S, p.P, p.H, x[0], x[1], r[0], O, split, u));
   },
 };

@@ -41,5 +41,5 @@ export function softmax(
 export const SOFTMAX: KernelDef = {
   id: 6, name: 'softmax', inputs: [X_SE], output: out('Y', 'u8', O_SE),
   nRq: 0, nConsts: 0, usesT: false, macs: elementOps, scratch: noScratch, defaultRq: [],
-  run: ({ p, x, out: O, nCores }) => slices(p.S, nCores, (u) => softmax(p.S, p.E, x[0], O, u)),
+  run: ({ p, x, out: O, nCores, pick }) => slices(p.S, { nCores, pick }, (u) => softmax(p.S, p.E, x[0], O, u)),
 };

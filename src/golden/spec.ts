@@ -50,11 +50,17 @@ export interface RunArgs {
   x: never[];              // inputs in argument order, classes checked against the dtypes
   out: Int8Array & Uint8Array;
   nCores: number;
+  /** When set, a single-stage kernel computes only these unit ranges of its n units (a
+   * sample of rows for the spec check of large points); multi-stage kernels ignore it. */
+  pick?: (n: number) => Units[];
 }
 
-/** Runs a single-stage kernel's n units as nCores slices, in core order. */
-export function slices(n: number, nCores: number, run: (u: Units) => void): void {
-  for (let c = 0; c < nCores; c++) run(partition(n, c, nCores));
+/** Runs a single-stage kernel's n units as nCores slices, in core order (or only the picked units). */
+export function slices(n: number, c: number | { nCores: number; pick?: (n: number) => Units[] }, run: (u: Units) => void): void {
+  const nCores = typeof c === 'number' ? c : c.nCores;
+  const pick = typeof c === 'number' ? undefined : c.pick;
+  if (pick) for (const u of pick(n)) run(u);
+  else for (let core = 0; core < nCores; core++) run(partition(n, core, nCores));
 }
 
 export const RQ_DEFAULT: [number, number] = [385, 16];

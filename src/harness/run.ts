@@ -6,7 +6,7 @@ import { ResultsWriter, loadResume, pointKey, recordFromPoint } from '../results
 import type { EnergySource } from '../energy/types';
 import { Progress } from './progress';
 import { pointLabel, type TestPoint } from './points';
-import { runPoint, type PointResult } from './sweep';
+import { runPoint, type GoldenMode, type PointResult } from './sweep';
 import { KERNELS } from '../golden';
 
 export interface BoardSlot {
@@ -21,6 +21,8 @@ export interface MultiRunOptions {
   results?: string;
   resume?: string;
   energyRepeat?: number;
+  /** References checked (default both): see SweepOptions.golden. */
+  golden?: GoldenMode;
   quiet?: boolean;
   /** Polled between points: true stops the sweep after the points in flight. */
   stopped?: () => boolean;
@@ -64,7 +66,7 @@ export async function runOnBoards(slots: BoardSlot[], allPoints: TestPoint[], op
       if (opts.stopped?.()) throw new Error(INTERRUPTED);
       const point = { ...p, cores: Math.min(p.cores, slot.board.info.nCores) };
       progress.start(`${pointLabel(point)} on ${slot.board.info.name}${slots.length > 1 ? `#${slots.indexOf(slot)}` : ''}`);
-      const r = await runPoint(slot.board, point, { dumpDir: opts.dumpDir, energy: slot.energy, energyRepeat: opts.energyRepeat });
+      const r = await runPoint(slot.board, point, { dumpDir: opts.dumpDir, energy: slot.energy, energyRepeat: opts.energyRepeat, golden: opts.golden });
       // A point stopped by Ctrl-C (its RUN aborted) is not a result: --resume runs it again.
       if (r.error && opts.stopped?.()) return { ...r, error: INTERRUPTED };
       if (r.error && r.cause && isLinkFailure(r.cause)) throw new BoardFailure(`${slot.board.info.name}: ${r.error}`, { cause: r.cause });

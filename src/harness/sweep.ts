@@ -6,6 +6,7 @@ import type { Board, RunRequest, RunResult } from '../board/types';
 import type { EnergyResult, EnergySource } from '../energy/types';
 import { measureRun } from '../energy/window';
 import { KERNELS, runGolden, compare } from '../golden';
+import { expectedFor, specExpectation } from '../golden/sample';
 import { generateInputs } from '../gen';
 import { runAsync as nativeRunAsync, macs as nativeMacs } from '../native';
 import { writeNpy } from './npy';
@@ -28,13 +29,26 @@ export interface PointResult {
   arenaPeak?: number;
   scratchBytes?: number;
   energy?: EnergyResult;
+  /** What the output was checked against: the host C kernels (addon) and/or the TypeScript golden (ts). */
+  references?: GoldenRef[];
+  /** How the TypeScript golden checked this point: whole, or a sample of its rows/heads. */
+  specCheck?: 'full' | 'sampled';
+  /** The host C kernels disagree with the TypeScript golden (the spec): a bug the board may share. */
+  specMismatch?: string;
   /** The error object behind `error` (not serialised): lets the caller tell a dead link from a failed point. */
   cause?: unknown;
   timestamp: string;
 }
 
+/** Which reference a board's output is checked against (--golden). */
+export type GoldenMode = 'addon' | 'ts' | 'both';
+export type GoldenRef = 'addon' | 'ts';
+
 export interface SweepOptions {
   dumpDir?: string;
+  /** both (default): board vs host C kernels, and host C kernels vs the TypeScript golden;
+   * addon: board vs host C kernels only; ts: board vs the TypeScript golden only. */
+  golden?: GoldenMode;
   /** Measure energy around the run (the kernel runs energyRepeat times inside the trigger window). */
   energy?: EnergySource;
   energyRepeat?: number;
@@ -50,12 +64,41 @@ export function dumpDirName(p: TestPoint): string {
   return `${p.test}_S${p.shape.S}_E${p.shape.E}_P${p.shape.P}_H${p.shape.H}${t}`;
 }
 
-/** The golden output: the TypeScript model for the host board (the addon is what is checked there), the addon otherwise. */
-async function golden(board: Board, p: TestPoint, inputs: Typed[]): Promise<Uint8Array> {
-  if (board.info.name === 'host') {
-    return bytes(runGolden(p.kernel, { ...p.shape, split: p.split, rq: p.rq, consts: p.consts }, inputs));
-  }
+const goldenParams = (p: TestPoint) => ({ ...p.shape, split: p.split, rq: p.rq, consts: p.consts });
+
+/** The host C kernels' output (the fast golden a board is checked against). */
+function addonOutput(p: TestPoint, inputs: Typed[]): Promise<Uint8Array> {
   return nativeRunAsync({ kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: inputs.map(bytes), cores: 1 });
+}
+
+interface Reference {
+  /** What the board's output must equal (elements outside a TS sample copy the board's output). */
+  want: (got: Uint8Array) => Uint8Array;
+  /** The complete golden for dumps (the addon's output, or the full TS model). */
+  dumpGolden: () => Uint8Array;
+  references: GoldenRef[];
+  specCheck?: 'full' | 'sampled';
+  specMismatch?: string;
+}
+
+/**
+ * The references of a point. The host board is the addon itself, so it is always checked
+ * against the TypeScript golden. Other boards: against the addon (addon, both), and in `both`
+ * the addon is checked against the TypeScript golden too, so a bug the host and board builds
+ * share (a tail loop, a partition edge) cannot pass as ✓.
+ */
+async function reference(board: Board, p: TestPoint, inputs: Typed[], mode: GoldenMode): Promise<Reference> {
+  const spec = () => specExpectation(p.kernel, goldenParams(p), inputs);
+  const full = () => bytes(runGolden(p.kernel, goldenParams(p), inputs));
+  if (board.info.name === 'host' || mode === 'ts') {
+    const e = spec();
+    return { want: (got) => expectedFor(e, got), dumpGolden: () => (e.mode === 'full' ? e.values : full()), references: ['ts'], specCheck: e.mode };
+  }
+  const addon = await addonOutput(p, inputs);
+  if (mode === 'addon') return { want: () => addon, dumpGolden: () => addon, references: ['addon'] };
+  const e = spec();
+  const specMismatch = compare(p.kernel, p.shape, addon, expectedFor(e, addon)) ?? undefined;
+  return { want: () => addon, dumpGolden: () => addon, references: ['addon', 'ts'], specCheck: e.mode, ...(specMismatch ? { specMismatch } : {}) };
 }
 
 function dump(dir: string, p: TestPoint, inputs: Typed[], out: Uint8Array | undefined, want: Uint8Array): void {
@@ -84,7 +127,8 @@ export async function runPoint(board: Board, p: TestPoint, opts: SweepOptions = 
   const macs = nativeMacs(p.kernel, p.shape);
   const base = { point: p, board: board.info.name, firmwareVersion: board.info.firmwareVersion, macs };
   const inputs = generateInputs(p.kernel, p.shape, p.seed) as Typed[];
-  const want = await golden(board, p, inputs);
+  const ref = await reference(board, p, inputs, opts.golden ?? 'both');
+  const refFields = { references: ref.references, ...(ref.specCheck ? { specCheck: ref.specCheck } : {}), ...(ref.specMismatch ? { specMismatch: ref.specMismatch } : {}) };
   const req: RunRequest = { kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: inputs.map(bytes), cores: p.cores };
   let res: RunResult | undefined;
   let energy: EnergyResult | undefined;
@@ -92,15 +136,19 @@ export async function runPoint(board: Board, p: TestPoint, opts: SweepOptions = 
     if (opts.energy) ({ run: res, energy } = await measureRun(opts.energy, board, req, opts.energyRepeat ?? 1, macs));
     else res = await board.run(req);
   } catch (e) {
-    if (opts.dumpDir) dump(opts.dumpDir, p, inputs, undefined, want);
-    return { ...base, bitExact: false, error: (e as Error).message, cause: e, timestamp: new Date().toISOString() };
+    if (opts.dumpDir) dump(opts.dumpDir, p, inputs, undefined, ref.dumpGolden());
+    return { ...base, ...refFields, bitExact: false, error: (e as Error).message, cause: e, timestamp: new Date().toISOString() };
   }
-  const mismatch = compare(p.kernel, p.shape, res.output, want);
-  if (opts.dumpDir) dump(opts.dumpDir, p, inputs, res.output, want);
+  const got = Uint8Array.from(res.output);
+  const boardMismatch = compare(p.kernel, p.shape, got, ref.want(got));
+  if (opts.dumpDir) dump(opts.dumpDir, p, inputs, res.output, ref.dumpGolden());
+  const mismatch = [boardMismatch, ref.specMismatch && `host C kernels differ from the TypeScript golden (spec): ${ref.specMismatch}`]
+    .filter((m): m is string => !!m).join(' | ');
   return {
     ...base,
-    bitExact: mismatch === null,
-    ...(mismatch !== null ? { mismatch } : {}),
+    ...refFields,
+    bitExact: !boardMismatch && !ref.specMismatch,
+    ...(mismatch ? { mismatch } : {}),
     counter: res.counter,
     counterUnit: res.counterUnit,
     perCore: res.perCore,

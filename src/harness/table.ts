@@ -2,6 +2,7 @@
 // MACs, MAC per count, arena peak; per-core counters when a point ran on several cores, and the
 // critical path and load imbalance (max/mean per-core work) where the board measures them.
 import type { PointResult } from './sweep';
+import { SPEC_FULL_MACS, SPEC_SAMPLE_UNITS } from '../golden/sample';
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -47,6 +48,7 @@ export function formatTable(results: PointResult[]): string {
   const failed = results.filter((r) => !r.bitExact);
   out.push('');
   out.push(`${results.length - failed.length} of ${results.length} points bit-exact`);
+  out.push(...referenceFooter(results));
   if (results.some((r) => r.energy?.estimate)) out.push('* energy estimated from a power model (nominal or user-supplied power), not measured');
   for (const r of failed) out.push(`  ✗ ${r.point.test} (${r.point.kernel}) S=${r.point.shape.S} E=${r.point.shape.E} P=${r.point.shape.P} H=${r.point.shape.H}: ${r.error ?? r.mismatch}`);
   return out.join('\n');
@@ -76,4 +78,23 @@ function energyCells(r: PointResult): string[] {
   const mark = r.energy.estimate ? '*' : '';
   const perMac = r.energy.perMacJ === null ? '-' : `${(r.energy.perMacJ * 1e12).toPrecision(3)}${mark}`;
   return [`${(r.energy.perInferenceJ * 1e6).toPrecision(4)}${mark}`, perMac];
+}
+
+/** Which references the ✓ column means, counted over the points. */
+export function referenceFooter(results: PointResult[]): string[] {
+  const n = (f: (r: PointResult) => boolean): number => results.filter(f).length;
+  const vsAddon = n((r) => !!r.references?.includes('addon'));
+  const vsTs = n((r) => !!r.references?.includes('ts'));
+  const sampled = n((r) => r.specCheck === 'sampled');
+  const parts: string[] = [];
+  const hostBoard = n((r) => r.board === 'host');
+  if (vsAddon) parts.push(`board vs host C kernels (addon) on ${vsAddon} point(s)`);
+  if (vsTs) {
+    const what = vsAddon ? 'host C kernels (and so the board) vs TypeScript golden (spec)' : hostBoard ? 'host C kernels (board host) vs TypeScript golden (spec)' : 'board vs TypeScript golden (spec)';
+    parts.push(`${what} on ${vsTs} point(s)${sampled ? `, ${sampled} of them above ${SPEC_FULL_MACS / 1e6}M MACs on a sample of ${SPEC_SAMPLE_UNITS} rows/heads (first, last, evenly spaced)` : ''}`);
+  }
+  if (!parts.length) return [];
+  const lines = [`references: ${parts.join('; ')}`];
+  if (vsAddon && vsTs < vsAddon) lines.push(`  (${vsAddon - vsTs} point(s) not checked against the spec: --golden addon)`);
+  return lines;
 }
