@@ -82,7 +82,7 @@ export class HilBoard {
       const { energy, run } = await measureRun(source, this.board, { ...req, rq: [...req.rq], consts: [...req.consts] }, o.repeat ?? 1, nativeMacs(kernel, req.shape));
       return { ...this.finish(kernel, tensors, o, run), energy };
     } finally {
-      if (typeof o.energy === 'string') await source.close();
+      if (typeof o.energy === 'string') await source.close({ keepPower: true }); // the board is still in use
     }
   }
 

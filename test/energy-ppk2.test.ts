@@ -77,6 +77,13 @@ simTest('ampere mode on another logic channel; close leaves the board\'s own sup
     }
     await received(sim, 8);
     t.notOk(sim.cmds.some((c: number[]) => c[0] === 0x0c && c[1] === 0), 'no DeviceRunningSet 0 in ampere mode');
+    const kept = await openEnergySource(`ppk2:${host},trig=level`, board);
+    const n = sim.cmds.length;
+    await kept.close({ keepPower: true });
+    await received(sim, n + 1);
+    await new Promise((r) => setTimeout(r, 100));
+    t.same(sim.cmds.slice(n), [[0x07]], 'close({ keepPower }) in source mode: sampling stopped, supply left on');
+    t.equal(sim.dutOn, true);
   }));
 
 simTest('range-switch transients: the spike filter (on by default) matches Nordic\'s arithmetic', (t) =>

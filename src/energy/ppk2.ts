@@ -10,7 +10,7 @@ import { Ppk2Decoder } from './ppk2Decoder';
 import type { Ppk2Summary } from './ppk2Stream';
 import { closeSerial, flushSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
 import { formatSI, makeResult } from './types';
-import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
+import type { CloseOptions, EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
 import { counterSeconds, windowCrossCheck } from './crosscheck';
 import type { ModelBoard } from './model';
 
@@ -254,11 +254,11 @@ export class Ppk2Source implements EnergySource {
    * Leaves the PPK2 as found: sampling stopped and, when tinyhil switched the target's supply on, switched off
    * again (DeviceRunningSet 0, IRNAS toggle_DUT_power("OFF")), so a board is not left powered by a dead session.
    */
-  async close(): Promise<void> {
+  async close(opts: CloseOptions = {}): Promise<void> {
     if (this.closing) return;
     if (this.sp.isOpen) {
       await this.send([PPK2_OP.AverageStop]).catch(() => undefined);
-      if (this.poweredTarget) await this.send([PPK2_OP.DeviceRunningSet, 0]).catch(() => undefined);
+      if (this.poweredTarget && !opts.keepPower) await this.send([PPK2_OP.DeviceRunningSet, 0]).catch(() => undefined);
     }
     this.closing = true;
     this.decoder.close();

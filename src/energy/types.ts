@@ -38,6 +38,8 @@ export interface EnergyResult {
   notes: string[];          // how the figure was obtained, caveats, cross-checks
 }
 
+export interface CloseOptions { keepPower?: boolean }
+
 export type EnergySourceKind = 'model' | 'lpm01a' | 'ppk2';
 
 export interface EnergySource {
@@ -45,7 +47,11 @@ export interface EnergySource {
   /** One line naming the source, e.g. "ppk2 /dev/ttyACM2 (source meter 3300 mV, trigger D0)". */
   describe(): string;
   measure(window: EnergyWindow, opts?: MeasureOptions): Promise<EnergyResult>;
-  close(): Promise<void>;
+  /**
+   * Releases the instrument. A PPK2 that switched the target's supply on also switches it off, unless
+   * `keepPower` (the board is still in use: a source opened for one measurement on an open board).
+   */
+  close(opts?: CloseOptions): Promise<void>;
 }
 
 /** Builds the result from a window's energy; keeps the arithmetic in one place. */
