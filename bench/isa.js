@@ -43,10 +43,11 @@ const useModel = !process.argv.includes('--no-model');
 const onlyKernels = arg('--kernels', null);
 const onlyShapes = arg('--shapes', null);
 
-// The EEG shape of the paper, FWSA's favourable shape (E = P/2) and one with odd sizes everywhere.
+// The EEG shape of the paper (every kernel), FWSA's favourable shape E = P/2 (mhsa vs mhsa_fwsa only,
+// for their ratio) and one with odd sizes everywhere (every kernel).
 const ALL_SHAPES = [
   { S: 81, E: 32, P: 32, H: 8, T: 8 },
-  { S: 81, E: 16, P: 32, H: 8, T: 8 },
+  { S: 81, E: 16, P: 32, H: 8, T: 8, only: ['mhsa', 'mhsa_fwsa'] },
   { S: 37, E: 20, P: 13, H: 3, T: 5 },
 ];
 const SHAPES = onlyShapes ? onlyShapes.split(',').map((i) => ALL_SHAPES[Number(i)]) : ALL_SHAPES;
@@ -99,8 +100,9 @@ async function measure(board, variant) {
   try {
     for (const shape of SHAPES) {
       for (const kernel of ATTENTION) {
+        if (shape.only && !shape.only.includes(kernel)) continue;
         const k = KERNELS[kernel];
-        const sh = k.usesT ? shape : { S: shape.S, E: shape.E, P: shape.P, H: shape.H };
+        const sh = k.usesT ? { S: shape.S, E: shape.E, P: shape.P, H: shape.H, T: shape.T } : { S: shape.S, E: shape.E, P: shape.P, H: shape.H };
         const inputs = generateInputs(kernel, sh, seed);
         const rq = k.defaultRq;
         const res = await b.run({ kernel, shape: sh, rq, inputs: inputs.map(tensorBytes) });
@@ -124,7 +126,7 @@ async function measure(board, variant) {
 }
 
 const f3 = (x) => (x === null || x === undefined ? '-' : x.toFixed(3));
-const shapeName = (s) => `S${s.S} E${s.E} P${s.P} H${s.H}${s.T !== undefined ? ` T${s.T}` : ''}`;
+const shapeName = (s) => `S${s.S} E${s.E} P${s.P} H${s.H}${s.T !== undefined ? ` T${s.T} (mhsa_dft)` : ''}`;
 function table(head, body) {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
@@ -148,6 +150,7 @@ function report(board, rows) {
     const body = [];
     for (const kernel of ATTENTION) {
       const p = get('portable', kernel), d = get('opt', kernel);
+      if (!p || !d) continue;
       const pm = p.instr / p.macs, dm = d.instr / d.macs;
       const tgt = isEeg(shape) || isOdd(shape) ? target(family, kernel) : null;
       let verdict = '';
@@ -177,6 +180,7 @@ function report(board, rows) {
       console.log(`instruction mix per RUN (${opt} path; portable in brackets), plugin window vs exact count:`);
       for (const kernel of ATTENTION) {
         const p = get('portable', kernel), d = get('opt', kernel);
+        if (!p || !d) continue;
         console.log(`  ${kernel.padEnd(10)} ${mixText(d.model)}  [${mixText(p.model)}]  window ${d.model.insns} / exact ${d.instr} instructions, ${(d.model.cycles / d.model.insns).toFixed(2)} cycles/instr`);
       }
     }

@@ -30,10 +30,12 @@ TH_INLINE int th_rv_fast_mul(th_rq rq, int32_t *M) {
   *M = (int32_t)((uint32_t)rq.mul << (32 - rq.div));
   return 1;
 }
-TH_INLINE int8_t th_rv_rq(int32_t x, th_rq rq, int fast, int32_t M) {
+TH_INLINE int8_t th_rv_rq(int32_t x, th_rq rq, const int fast, int32_t M) {
   if (fast) {
     int32_t v = (int32_t)(((int64_t)x * M) >> 32);
-    return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+    /* one unsigned compare for both bounds; out of range -> 127 or -128 by the sign */
+    if ((uint32_t)(v + 128) > 255u) v = 127 ^ (v >> 31);
+    return (int8_t)v;
   }
   return th_rq32(x, rq.mul, rq.div);
 }
@@ -43,7 +45,8 @@ TH_INLINE int8_t th_rv_rq(int32_t x, th_rq rq, int fast, int32_t M) {
 #define TH_RV_TILE(TA, SFX)                                                                       \
   TH_INLINE void th_rv_tile_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t k, \
                                   const int MR, const int NR, const int32_t *init, th_rq rq,       \
-                                  int fast, int32_t M, int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {  \
+                                  const int fast, int32_t M, int8_t *out, ptrdiff_t rs,            \
+                                  ptrdiff_t cs) {                                                  \
     const TA *a0 = a, *a1 = a + lda, *a2 = a1 + lda, *a3 = a2 + lda;                               \
     const int8_t *b0 = b, *b1 = b + ldb, *b2 = b1 + ldb;                                           \
     int32_t c00 = init[0], c01 = NR > 1 ? init[1] : 0, c02 = NR > 2 ? init[2] : 0;                  \
@@ -87,13 +90,14 @@ TH_INLINE int8_t th_rv_rq(int32_t x, th_rq rq, int fast, int32_t M) {
 TH_RV_TILE(int8_t, i8)
 TH_RV_TILE(uint8_t, u8)
 
-/* The whole contraction: 4x3 tiles, then 4x2/4x1 for the last columns and 1xN for the last rows. */
-#define TH_RV_MM(TA, SFX)                                                                            \
-  void th_rv_mm_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,    \
-                      int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs,           \
-                      ptrdiff_t cs) {                                                                \
-    int32_t M = 0, i, j, c;                                                                          \
-    const int fast = th_rv_fast_mul(rq, &M);                                                         \
+/* Column panels of 3 (then 2, 1): 4x3 tiles down the rows, 1xN for the last rows. FAST is a
+ * constant where inlined, so the per-output rq has no run-time branch on it. */
+#define TH_RV_COLS(TA, SFX)                                                                          \
+  TH_INLINE void th_rv_cols_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t m,   \
+                                  int32_t n, int32_t k, const int16_t *bias, th_rq rq,               \
+                                  const int fast, int32_t M, int8_t *out, ptrdiff_t rs,              \
+                                  ptrdiff_t cs) {                                                    \
+    int32_t i, j, c;                                                                                 \
     for (j = 0; j < n; j += TH_RV_NR) {                                                              \
       const int nr = n - j < TH_RV_NR ? n - j : TH_RV_NR;                                            \
       const int8_t *bj = b + (size_t)j * ldb;                                                        \
@@ -114,10 +118,18 @@ TH_RV_TILE(uint8_t, u8)
         else th_rv_tile_##SFX(ai, lda, bj, ldb, k, 1, 1, init, rq, fast, M, o, rs, cs);              \
       }                                                                                              \
     }                                                                                                \
+  }                                                                                                  \
+  /* The whole contraction. */                                                                       \
+  void th_rv_mm_##SFX(const TA *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,    \
+                      int32_t k, const int16_t *bias, th_rq rq, int8_t *out, ptrdiff_t rs,           \
+                      ptrdiff_t cs) {                                                                \
+    int32_t M = 0;                                                                                   \
+    if (th_rv_fast_mul(rq, &M)) th_rv_cols_##SFX(a, lda, b, ldb, m, n, k, bias, rq, 1, M, out, rs, cs); \
+    else th_rv_cols_##SFX(a, lda, b, ldb, m, n, k, bias, rq, 0, M, out, rs, cs);                     \
   }
 
-TH_RV_MM(int8_t, i8)
-TH_RV_MM(uint8_t, u8)
+TH_RV_COLS(int8_t, i8)
+TH_RV_COLS(uint8_t, u8)
 
 #else
 typedef int th_matmul_rv32_unused; /* ISO C: no empty translation unit */
