@@ -13,7 +13,8 @@ const USAGE = `usage: node tools/fault-relay.js --board-port PORT [--seed N] [--
   Every byte, each direction on its own seeded stream, is dropped with probability --drop,
   else sent twice with --dup, else sent with one random bit flipped with --flip (0..1, default 0).
   --board-port PORT  the board's link: a pty or device path, tcp://host:port or rfc2217://host:port;
-                     reopened with back-off whenever it closes (a board restarted on the same path)
+                     must open at start; reopened with back-off whenever it closes later
+                     (a board restarted on the same path)
   --seed N           uint32 seed (default 1): host→board uses N, board→host N+1 (mulberry32)
   --link PATH        also make PATH a symlink to the host pty
   --quiet            no reopen notices on stderr
@@ -116,8 +117,9 @@ async function main() {
   let stopping = false;
   let reopens = 0;
 
-  // Board side: open, forward, reopen with back-off (50 ms doubling to 1 s) when it closes.
-  const connect = async () => {
+  // Board side: open (a wrong path fails at once), forward, reopen with back-off (50 ms doubling
+  // to 1 s) whenever it closes.
+  const connect = async (first) => {
     let wait = 50;
     let lastErr = '';
     while (!stopping) {
@@ -136,6 +138,7 @@ async function main() {
         if (lastErr) note(`board link ${o.boardPort} reopened`);
         return;
       } catch (e) {
+        if (first) throw e;
         if (e.message !== lastErr) note(`${e.message}; retrying`);
         lastErr = e.message;
         await new Promise((r) => setTimeout(r, wait));
@@ -143,7 +146,12 @@ async function main() {
       }
     }
   };
-  await connect();
+  try {
+    await connect(true);
+  } catch (e) {
+    host.child.kill();
+    throw e;
+  }
   // Bytes from the host while the board is away are lost, as on a line with nobody at the far end.
   host.child.stdout.on('data', (c) => {
     const out = toBoard.apply(c);
