@@ -317,7 +317,7 @@ simTest('standalone simulator: node tools/sim/lpm01a.js serves a driver', async 
   t.teardown(async () => { child.kill(); await exited; });
   const host = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`simulator printed no port: ${out}`)), 10000);
+    const timer = setTimeout(() => reject(new Error(`simulator printed no port: ${out}`)), 60000);
     child.stdout!.on('data', (d) => {
       out += d.toString();
       const m = /lpm01a:(\S+)\)/.exec(out);
