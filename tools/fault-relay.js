@@ -57,12 +57,11 @@ function parseArgs(argv) {
   return o;
 }
 
-/** The compiled library (dist/) when built, else the TypeScript sources through ts-node. */
+/** The compiled library (dist/, built by `npm install` / `npm run build`). */
 function lib(mod) {
   const root = path.resolve(__dirname, '..');
-  if (fs.existsSync(path.join(root, 'dist', 'transport', 'index.js'))) return require(path.join(root, 'dist', mod));
-  require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.json') });
-  return require(path.join(root, 'src', mod));
+  if (!fs.existsSync(path.join(root, 'dist', 'transport', 'index.js'))) throw new Error(`${path.join(root, 'dist')} is not built: run \`npm run build\``);
+  return require(path.join(root, 'dist', mod));
 }
 
 /**
