@@ -171,12 +171,12 @@ for (const [name, why] of boards) {
         const on = (type: number) => { if (type === MsgType.GRAPH) { board.client.off('send', on); r(); } };
         board.client.on('send', on);
       });
-      const running = board.runGraph(blk.nodes, { repeat: max });
+      const running = board.runGraph(blk.nodes, { repeat: max }).then(() => new Error('the GRAPH finished unaborted'), (x) => x);
       await sent;
       await new Promise((r) => setTimeout(r, 1000));
       await board.client.abort(15_000); // generous: a loaded machine may starve the emulator for a while
-      const e = (await running.catch((x) => x)) as RunAbortedError;
-      t.type(e, RunAbortedError);
+      const e = (await running) as RunAbortedError;
+      t.type(e, RunAbortedError, String(e?.message));
       t.equal(e.requestName, 'GRAPH');
       t.ok(e.completed >= 1 && e.completed < max * blk.nodes.length, `aborted after ${e.completed} node runs (${e.message})`);
       t.match(e.text, new RegExp(`^GRAPH: aborted after ${e.completed} of ${max * blk.nodes.length} node runs$`));

@@ -19,7 +19,7 @@ typedef struct {
  * and fills *nd. On failure returns 1 with an ERROR in th_out whose request type (and message
  * prefix) is `type`; else 0. Touches no arena byte. */
 int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_bytes, th_node *nd);
-/* Points the kernel job at a checked node's regions (outside the measured window). */
+/* Points the kernel job at a checked node's regions; *nd must stay in place until the node ran. */
 void th_node_bind(const th_node *nd, uint8_t *arena);
 /* Runs the bound node once on its cores; per_core[i] gets core i's counter delta. Returns the
  * first core's non-OK th_status, else TH_OK. */
