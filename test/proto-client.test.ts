@@ -84,7 +84,8 @@ t.test('write/read/crc chunk to the negotiated frame and verify', async (t) => {
 });
 
 t.test('lost request: timeout, 0x00 flush, same frame resent', async (t) => {
-  const { client, board, dev } = setup();
+  // 300 ms a try: the resend's reply must not time out too on a loaded host (the count is asserted).
+  const { client, board, dev } = setup({ timeoutMs: 300, minTimeoutMs: 300 });
   await client.hello();
   const seen = tap(dev);
   board.dropRequests = 1;
