@@ -36,7 +36,10 @@ t.test('the per-layer table, block total, JSON, results and a dump the Python mo
   t.match(rep.stdout, /## Per-layer share of each block\n\nradar-full on host \(layer by layer\)/);
   const py = spawnSync('python3', [path.join(root, 'tools', 'check_dump.py'), path.join(dir, 'radar-full')], { encoding: 'utf8' });
   if (py.error) t.skip(`python3 not available: ${py.error.message}`);
-  else t.equal(py.stdout.trim(), `${path.join(dir, 'radar-full')}: block radar-full agrees (13 nodes recomputed, 1 board outputs)`, py.stderr);
+  else {
+    t.equal(py.status, 0, py.stdout + py.stderr);
+    t.equal(py.stdout.trim().split('\n')[0], `${path.join(dir, 'radar-full')}: block radar-full agrees (13 nodes recomputed, 1 board outputs)`, py.stderr);
+  }
 });
 
 t.test('bad input exits 2 with one line naming the file, position and field', async (t) => {
