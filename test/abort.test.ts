@@ -11,6 +11,8 @@ import { ErrorCode, MsgType } from '../src/protocol/constants';
 import { BoardError, RunAbortedError } from '../src/protocol/errors';
 import { encodeFrame, runRequest } from '../src/protocol/frame';
 import { CobsDecoder } from '../src/protocol/cobs';
+import { HostBoard } from '../src/board/host';
+import { runTimed } from '../src/native';
 import type { RunRequest } from '../src/board/types';
 
 const LIMIT = 1_000_000;
@@ -59,6 +61,26 @@ t.test('the host decoder ignores a COBS chunk that decodes to nothing, as the bo
   t.same(drops, ['malformed']);
   d.push(encodeFrame(MsgType.ABORT, 0x1234));
   t.same(frames, [[0x08, 0x34, 0x12, 0x15, 0x0a, 0xc1, 0xb9]]);
+});
+
+t.test('host board (in-process addon): abort() between repeats, gelu qb = 0 refused by the kernel library too', async (t) => {
+  const b = new HostBoard();
+  const shape = { S: 16, E: 32, P: 16, H: 2 };
+  const run = b.run(qk(shape, LIMIT)).catch((e: unknown) => e as Error);
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = Date.now();
+  await b.abort();
+  const err = await run;
+  const ms = Date.now() - t0;
+  t.ok(err instanceof RunAbortedError, `${err?.message}`);
+  t.ok((err as RunAbortedError).completed >= 1, `completed ${(err as RunAbortedError).completed}`);
+  t.ok(ms < 1000, `stopped ${ms} ms after abort()`);
+  const gshape = { S: 2, E: 4, P: 1, H: 1 };
+  const inputs = [new Uint8Array(8)];
+  await t.rejects(b.run({ kernel: 'gelu', shape: gshape, rq: [[296, 20]], consts: [0, 1772, 1772], inputs }), /gelu: consts\[0\] \(qb\) must be > 0, got 0/);
+  await t.rejects(async () => runTimed({ kernel: 'gelu', shape: gshape, rq: [[296, 20]], consts: [0, 1772, 1772], inputs }), /Invalid params for gelu: bad argument/, 'th_check_params refuses qb = 0 (the addon)');
+  const ok = await runTimed({ kernel: 'gelu', shape: gshape, rq: [[296, 20]], consts: [1, 1772, 1772], inputs });
+  t.equal(ok.output.length, 8, 'qb = 1 runs');
 });
 
 const boards: Array<[string, string | null, { S: number; E: number; P: number; H: number }]> = [

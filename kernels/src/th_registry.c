@@ -79,6 +79,7 @@ th_status th_check_params(int32_t id, const th_params *p) {
   uint64_t in[TH_MAX_INPUTS], out;
   if (!e || !p) return TH_ERR_ARG;
   if (e->split && p->split != TH_SPLIT_HEADS && p->split != TH_SPLIT_ROWS) return TH_ERR_ARG;
+  if (id == TH_K_GELU && p->consts[0] <= 0) return TH_ERR_ARG; /* docs/kernels.md: qb > 0 */
   return th_check_sizes(id, &p->shape, in, &out);
 }
 

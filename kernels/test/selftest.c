@@ -124,6 +124,7 @@ static void random_rq(th_params *p, int extreme) {
   if (extreme && (rnd() & 1)) {
     static const int32_t c[] = {INT32_MIN, INT32_MAX, 0, 1, -1, 40, 1772};
     for (i = 0; i < TH_MAX_CONSTS; i++) p->consts[i] = c[rnd() % 7];
+    if (p->consts[0] <= 0) p->consts[0] = INT32_MAX; /* gelu's qb must be > 0 (th_check_params) */
   } else {
     p->consts[0] = rnd_in(1, 200), p->consts[1] = rnd_in(-5000, 5000), p->consts[2] = rnd_in(-5000, 5000);
   }
@@ -246,6 +247,7 @@ static void arg_checks(void) {
   memset(&p, 0, sizeof p);
   p.shape.S = p.shape.E = p.shape.P = p.shape.H = p.shape.T = 2;
   for (i = 0; i < TH_MAX_RQ; i++) p.rq[i].mul = 385, p.rq[i].div = 16;
+  p.consts[0] = 40; /* gelu's qb */
   memset(&ctx, 0, sizeof ctx);
   ctx.n_cores = 1;
   ctx.scratch = scratch, ctx.scratch_bytes = sizeof scratch;
@@ -286,6 +288,14 @@ static void arg_checks(void) {
   p.shape.S = 0;
   CHECK(th_kernel_run(0, &p, in, out, &ctx) == TH_ERR_SHAPE, "S=0");
   CHECK(th_check_params(0, &p) == TH_ERR_SHAPE, "check S=0");
+  p.shape.S = 2;
+  p.consts[0] = 0;
+  CHECK(th_check_params(TH_K_GELU, &p) == TH_ERR_ARG, "gelu qb 0 (docs/kernels.md: qb > 0)");
+  p.consts[0] = -1;
+  CHECK(th_kernel_run(TH_K_GELU, &p, in, out, &ctx) == TH_ERR_ARG, "gelu qb -1");
+  p.consts[0] = 1;
+  CHECK(th_check_params(TH_K_GELU, &p) == TH_OK, "gelu qb 1");
+  p.shape.S = 0;
   p.shape.S = 2, p.shape.E = TH_MAX_DIM + 1;
   CHECK(th_kernel_run(0, &p, in, out, &ctx) == TH_ERR_SHAPE, "E=65536");
   CHECK(th_kernel_run(TH_K_QK_SOFTMAX, &p, in, out, &ctx) == TH_OK, "qk_softmax ignores E");

@@ -3,6 +3,7 @@
 import * as os from 'os';
 import type { Board, BoardInfo, RunRequest, RunResult } from './types';
 import { kernels, kernelSizes, native, runTimed, scratchBytes } from '../native';
+import { RunAbortedError } from '../protocol/errors';
 
 export class HostBoard implements Board {
   readonly info: BoardInfo;
@@ -23,12 +24,24 @@ export class HostBoard implements Board {
     };
   }
 
+  /** Bumped by abort(): a run() under way stops before its next repeat. */
+  private aborts = 0;
+
+  async abort(): Promise<void> {
+    this.aborts++;
+  }
+
   async run(req: RunRequest): Promise<RunResult> {
     const cores = req.cores ?? 1;
     const repeat = Math.max(1, req.repeat ?? 1);
+    if (req.kernel === 'gelu' && !((req.consts?.[0] ?? 0) > 0)) {
+      throw new RangeError(`gelu: consts[0] (qb) must be > 0, got ${req.consts?.[0]} (docs/kernels.md)`);
+    }
+    const epoch = this.aborts;
     let output: Buffer | undefined;
     let total = 0;
     for (let i = 0; i < repeat; i++) {
+      if (this.aborts !== epoch) throw new RunAbortedError(i, `${req.kernel}: aborted after ${i} of ${repeat} repeats`);
       const r = await runTimed(req);
       output = r.output;
       total += r.ns;
