@@ -16,8 +16,37 @@ import type { ModelBoard } from './energy/model';
 export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_CONFIG = path.join(PACKAGE_ROOT, 'examples', 'testConfig.yml');
 
+/** Exit codes (README "Exit status", pinned by test/cli-exit.test.ts). */
+export const EXIT = { OK: 0, MISMATCH: 1, USAGE: 2, BOARD: 3, INTERRUPTED: 130 } as const;
+
 /** An error the user caused (bad flag, bad file): message only, exit code 2. */
 export class UsageError extends Error {}
+
+/** A board, link or instrument failed (cannot open, died): message only, exit code 3. */
+export class BoardError extends Error {}
+
+/** The name users type (package.json "bin"), shown in usage lines. */
+export const BIN_NAME = 'tinyhil';
+const VERSION = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Optimal-string-alignment distance (a transposition costs 1: reprot -> report). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** `unknown command 'reprot' (did you mean report?)`, the suggestion only when one is close. */
+export function unknownCommand(word: string, commands: string[]): UsageError {
+  const best = commands.map((c) => ({ c, d: editDistance(word, c) })).filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3))).sort((x, y) => x.d - y.d)[0];
+  return new UsageError(`unknown command '${word}'${best ? ` (did you mean ${best.c}?)` : ''}; commands: ${commands.join(', ')}`);
+}
 
 /** `cores`: qemu-rv32 started here gets that many harts (-smp); other boards ignore it. */
 export async function openNamedBoard(name: string, port?: string, cores?: number): Promise<Board> {
@@ -90,21 +119,25 @@ async function runCommand(opts: RunOpts): Promise<number> {
       if (energySpec) {
         const e = await import('./energy');
         const spec = e.parseEnergySpec(energySpec);
-        if (spec.kind !== 'model') energy = await e.openEnergySource(spec, seen);
+        if (spec.kind === 'model' && !spec.board && (s.name === 'host' || s.name === 'host-sim')) {
+          throw new UsageError(`--energy model on ${s.name}: a power model of an x86 host's nanoseconds is not an MCU's energy; run the sweep on an MCU board (qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9) or give a power monitor (lpm01a:PORT, ppk2:PORT); --energy model:board=${s.name} uses the NOMINAL host row only to exercise the energy path`);
+        }
+        if (spec.kind !== 'model') energy = await e.openEnergySource(spec, seen).catch((err: Error) => { throw new BoardError(err.message); });
       }
       let board: Board;
       try {
         board = await openNamedBoard(s.name, s.port, cfg.cores);
       } catch (err) {
         await energy?.close();
-        throw err;
+        throw err instanceof UsageError ? err : new BoardError(`board ${s.name}${s.port ? ` on ${s.port}` : ''}: ${(err as Error).message}`);
       }
       Object.assign(seen, { name: board.info.name, clockHz: board.info.clockHz, counterKind: board.info.counterKind });
       const slot: BoardSlot = { board, port: s.port, energy };
       slots.push(slot); // from here on, closed in `finally` whatever happens
-      if (energySpec && !energy) slot.energy = await (await import('./energy')).openEnergySource(energySpec, board.info);
+      if (energySpec && !energy) slot.energy = await (await import('./energy')).openEnergySource(energySpec, board.info).catch((err: Error) => { throw new UsageError(err.message); });
+      const lowered = cfg.cores > board.info.nCores && !slots.slice(0, -1).some((o) => o.board.info.name === board.info.name);
       process.stderr.write(`board ${board.info.name}${s.port ? ` on ${s.port}` : ''}: ${board.info.cpu}, counter ${board.info.counterUnit}, ${board.info.nCores} core(s), firmware ${board.info.firmwareVersion}${slot.energy ? `, energy ${slot.energy.describe()}` : ''}\n`);
-      if (cfg.cores > board.info.nCores) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
+      if (lowered) process.stderr.write(`notice: ${board.info.name} has ${board.info.nCores} core(s); its points run with cores=${board.info.nCores} instead of ${cfg.cores}\n`);
     }
     const run = await runOnBoards(slots, points, {
       dumpDir: opts.dumpDir, results: opts.results, resume: opts.resume, energyRepeat, golden: opts.golden,
@@ -125,7 +158,9 @@ async function runCommand(opts: RunOpts): Promise<number> {
   }
   if (opts.results ?? opts.resume) process.stderr.write(`results appended to ${opts.results ?? opts.resume} (report: node run-hil.js report ${opts.results ?? opts.resume})\n`);
   if (opts.dumpDir) process.stderr.write(`inputs, outputs and golden .npy files in ${opts.dumpDir}\n`);
-  return interrupted || results.some((r) => !r.bitExact) ? 1 : 0;
+  if (interrupted) return EXIT.INTERRUPTED;
+  if (results.some((r) => r.error)) return EXIT.BOARD;
+  return results.some((r) => !r.bitExact) ? EXIT.MISMATCH : EXIT.OK;
 }
 
 interface BoardSpec { name: string; port?: string; energy?: string }
@@ -163,10 +198,14 @@ function loadBoardsFile(file: string): BoardSpec[] {
 
 export function buildProgram(): Command {
   const program = new Command();
+  // Parser errors throw (and so exit 2 in main()); set first so every subcommand inherits it.
+  program.exitOverride();
   // Options after a subcommand are its own (`model FILE --board qemu-m4`), not the sweep's.
   program.enablePositionalOptions();
   program
-    .name('run-hil.js')
+    .name(BIN_NAME)
+    .version(VERSION, '-V, --version', 'print the tinyhil version')
+    .allowExcessArguments(true) // a stray word is an unknown command (below), not "too many arguments"
     .description('tinyhil: run int8 Tiny-Transformer kernels on a board, check them bit-exact against the golden model, count cycles')
     .option('-c, --config <file>', 'sweep config (reference testConfig.yml keys)', DEFAULT_CONFIG)
     .addOption(new Option('-b, --board <name>', 'board: host, host-sim, qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
@@ -182,7 +221,8 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'override the config\'s seed')
     .addOption(new Option('--golden <ref>', 'check boards against: addon (host C kernels), ts (TypeScript golden), both (addon, and addon vs ts)').choices(['addon', 'ts', 'both']).default('both'))
     .option('-q, --quiet', 'no progress output')
-    .action(async (opts: RunOpts) => {
+    .action(async (opts: RunOpts, cmd: Command) => {
+      if (cmd.args.length) throw unknownCommand(cmd.args[0], program.commands.map((c) => c.name()));
       process.exitCode = await runCommand(opts);
     });
 
@@ -195,7 +235,7 @@ export function buildProgram(): Command {
       if (name !== 'host-sim') throw new UsageError(`serve ${name}: only host-sim can be served (emulated boards start with --board)`);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { startHostSim } = require('./board/hostsim') as typeof import('./board/hostsim');
-      const sim = await startHostSim();
+      const sim = await startHostSim().catch((e: Error) => { throw new BoardError(e.message); });
       if (o.link) {
         // Replaced atomically, so a reader never sees the name missing between two boards.
         fs.rmSync(`${o.link}.new`, { force: true });
@@ -238,7 +278,7 @@ export function buildProgram(): Command {
     .option('--gdb-remote <host:port>', 'gdb remote for --with gdb (e.g. localhost:3333)')
     .action(async (o: { board: string; with: 'openocd' | 'st-flash' | 'gdb'; elf?: string; gdbRemote?: string }) => {
       const { flash } = await import('./flash');
-      const r = await flash({ board: o.board, with: o.with, elf: o.elf, gdbRemote: o.gdbRemote });
+      const r = await flash({ board: o.board, with: o.with, elf: o.elf, gdbRemote: o.gdbRemote }).catch((e: Error) => { throw new BoardError(e.message); });
       process.stdout.write(`${r.output.trim()}\nflashed ${o.board} with ${r.tool}\n`);
     });
 
@@ -264,14 +304,13 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (err.code?.startsWith('commander.')) return err.exitCode ?? 2;
-    if (err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return 2;
-    }
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+    // The parser's own errors (unknown option, bad choice, missing argument) were printed by commander.
+    if (err.code?.startsWith('commander.')) return EXIT.USAGE;
     process.stderr.write(`error: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof UsageError) return EXIT.USAGE;
+    if (err instanceof BoardError) return EXIT.BOARD;
     if (process.env.TINYHIL_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    return EXIT.MISMATCH;
   }
 }

@@ -54,7 +54,7 @@ for (const [what, args, re] of errors) {
 t.test('two host-sim boards, energy model, results file, resume, report', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-multi-'));
   const results = path.join(dir, 'r.jsonl');
-  const r = cli('--board', 'host-sim', '--board', 'host-sim', '--energy', 'model', '--results', results, '--config', fixture, '--quiet');
+  const r = cli('--board', 'host-sim', '--board', 'host-sim', '--energy', 'model:board=host-sim', '--results', results, '--config', fixture, '--quiet');
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /14 of 14 points bit-exact/);
   const lines = fs.readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -61,6 +61,7 @@ export async function runOnBoards(slots: BoardSlot[], allPoints: TestPoint[], op
   const writer = resultsFile ? ResultsWriter.open(resultsFile) : undefined;
   writer?.warnings.forEach((w) => log(`warning: ${w}`));
   const progress = new Progress(points.length, !!opts.quiet);
+  const say = opts.log ?? ((l: string) => progress.log(l)); // above the bar, never through it
   try {
     const results = await runPool(points, slots, async (slot, p) => {
       if (opts.stopped?.()) throw new Error(INTERRUPTED);
@@ -78,7 +79,7 @@ export async function runOnBoards(slots: BoardSlot[], allPoints: TestPoint[], op
         writer?.append(recordFromPoint(r, { energy: r.energy, port: slot?.port }));
         progress.done(r.bitExact ? '✓' : '✗');
       },
-      onWorkerDead: (slot, err) => log(`board ${slot.board.info.name}#${slots.indexOf(slot)} dropped: ${err.message}`),
+      onWorkerDead: (slot, err) => say(`board ${slot.board.info.name}#${slots.indexOf(slot)} dropped: ${err.message}`),
       failed: (p, err) => ({
         point: p, board: '-', firmwareVersion: '-', bitExact: false, error: opts.stopped?.() ? INTERRUPTED : err.message, macs: 0, timestamp: new Date().toISOString(),
       }),
