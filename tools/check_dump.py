@@ -224,5 +224,6 @@ if __name__ == '__main__':
         sys.exit(2)
     results = [check(d) for d in sys.argv[1:]]
     n = {k: results.count(k) for k in ('agrees', 'differs', 'unchecked')}
-    print(f"{n['agrees']} agree, {n['differs']} differ, {n['unchecked']} unchecked")
+    if len(results) > 1:
+        print(f"{n['agrees']} agree, {n['differs']} differ, {n['unchecked']} unchecked")
     sys.exit(1 if n['differs'] else 3 if n['unchecked'] else 0)
