@@ -29,7 +29,7 @@ t.test('SIGINT during a host-sim sweep', async (t) => {
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   t.ok(sent, 'interrupted after the third point');
-  t.equal(code, 130, "exit status 130: interrupted");
+  t.equal(code, 130, 'exit status 130: interrupted');
   t.match(err, /interrupted: aborting the runs in flight, then stopping/);
   const done = fs.readFileSync(results, 'utf8').trim().split('\n');
   t.ok(done.length >= 3 && done.length < 32, `${done.length} points kept`);

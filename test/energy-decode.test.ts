@@ -11,6 +11,7 @@ import { findLpm01aWindow } from '../src/energy/lpm01aWindow';
 import { lpm01aAcqMode, lpm01aFreqArg, lpm01aSetupCommands } from '../src/energy/lpm01a';
 import { parseEnergySpec } from '../src/energy/spec';
 import type { Lpm01aSpec } from '../src/energy/spec';
+import './lib/fcSeed';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { encodeAscii } = require('../tools/sim/lpm01a');
 // eslint-disable-next-line @typescript-eslint/no-var-requires

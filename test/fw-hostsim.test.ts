@@ -7,6 +7,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { constants, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tty from 'node:tty';
+import './lib/fcSeed';
 
 const root = join(__dirname, '..');
 const outDir = join(root, 'build', 'fw-test', 'hostsim');

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { runGolden, geluConsts, chooseRq } from '../src/golden';
 import { isqrt, isqrtBig } from '../src/golden/layernorm';
 import { gelu } from '../src/golden/gelu';
+import './lib/fcSeed';
 
 const i8 = (...v: number[]) => Int8Array.from(v);
 const i16 = (...v: number[]) => Int16Array.from(v);

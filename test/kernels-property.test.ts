@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { KERNELS, runGolden } from '../src/golden';
 import { generateInputs } from '../src/gen';
 import { kernels, run, scratchBytes } from '../src/native';
+import { fcSeed } from './lib/fcSeed';
 
 type Typed = Int8Array | Uint8Array | Int16Array;
 const bytes = (a: Typed): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -36,7 +37,7 @@ for (const name of Object.keys(KERNELS)) {
       const want = bytes(runGolden(name, p, inputs));
       const got = run({ kernel: name, shape, split: a.split, rq, consts: k.defaultConsts ?? [], inputs: inputs.map(bytes), cores: a.cores });
       if (!Buffer.from(want).equals(got)) throw new Error(`${name} ${JSON.stringify({ ...shape, cores: a.cores, split: a.split, rq })}: addon differs from golden`);
-    }), { numRuns: 12, seed: 20261126 });
+    }), { numRuns: 12, seed: fcSeed(20261126) });
     t.pass(`${name}: 12 random shapes bit-exact`);
   });
 }
@@ -66,7 +67,7 @@ t.test('DFT is bit-identical to full MHSA for random shapes and tiles', async (t
     const full = run({ kernel: 'mhsa', shape, rq, inputs, cores: a.cores });
     const dft = run({ kernel: 'mhsa_dft', shape, rq, inputs, cores: a.cores });
     if (!full.equals(dft)) throw new Error(`mhsa_dft differs from mhsa at ${JSON.stringify(shape)} cores=${a.cores}`);
-  }), { numRuns: 40, seed: 7 });
+  }), { numRuns: 40, seed: fcSeed(7) });
   t.pass('40 random shapes');
 });
 

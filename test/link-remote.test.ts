@@ -8,6 +8,7 @@ import { layoutArena } from '../src/board/layout';
 import { memoryPair } from '../src/transport/memory';
 import { MsgType } from '../src/protocol/constants';
 import type { RunRequest } from '../src/board/types';
+import { fcSeed } from './lib/fcSeed';
 
 const catalog = toyCatalog();
 
@@ -169,7 +170,7 @@ t.test('lossy in-memory link: every result is verified or the run fails', async 
         return true;
       }
     }),
-    { numRuns: 40, seed: 7 },
+    { numRuns: 40, seed: fcSeed(7) },
   );
   t.ok(ok >= 36, `${ok} verified, ${failed} failed (retries ${board.client.stats.resends}, kernel runs ${fake.kernelRuns})`);
 });

@@ -7,6 +7,7 @@ import t from 'tap';
 import { KERNELS } from '../src/golden/registry';
 import { loadModel, parseModel } from '../src/model/load';
 import { LiveBuffer, MemoryPlan, PLAN_ALIGN, checkFits, placeBuffers, planModel } from '../src/model/plan';
+import './lib/fcSeed';
 
 const ex = (f: string) => path.join(__dirname, '..', 'examples', 'models', f);
 const scratchOf = (m: ReturnType<typeof loadModel>) => (i: number) => KERNELS[m.nodes[i].kernel].scratch(m.nodes[i].shape, 1);

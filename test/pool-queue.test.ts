@@ -2,6 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { runPool, BoardFailure, isBoardFailure } from '../src/pool';
+import './lib/fcSeed';
 
 interface FakeBoard { name: string; kind: string; delay: number; dieAt?: number; calls: number; busy: boolean; log: number[] }
 

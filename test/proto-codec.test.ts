@@ -21,6 +21,7 @@ import {
 } from '../src/protocol/frame';
 import { BoardError, ProtocolError } from '../src/protocol/errors';
 import { ErrorCode, MsgType } from '../src/protocol/constants';
+import './lib/fcSeed';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 1200 });

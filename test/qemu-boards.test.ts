@@ -12,6 +12,7 @@ import { openBoard } from '../src/board/open';
 import { KERNELS, KERNEL_BY_ID, compare, runGolden, shapeLabel } from '../src/golden';
 import { count } from '../src/golden/registry';
 import { generateInputs, tensorBytes } from '../src/gen';
+import './lib/fcSeed';
 
 const RUNS_PER_BOARD = Number(process.env.QEMU_RUNS ?? 24);
 const SHAPE_BYTES = 24 * 1024;

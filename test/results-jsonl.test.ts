@@ -5,6 +5,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import fc from 'fast-check';
 import { ResultsWriter, readResults, parseResults, loadResume, pointKey, checkRecord, recordFromPoint, ResultRecord } from '../src/results';
+import './lib/fcSeed';
 
 function rec(over: Partial<ResultRecord> = {}): ResultRecord {
   return {

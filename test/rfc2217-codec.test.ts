@@ -7,6 +7,7 @@ import {
   IAC, DO, DONT, WILL, WONT, SB, SE, OPT_BINARY, OPT_ECHO, OPT_SGA, OPT_COM_PORT,
 } from '../src/transport/rfc2217';
 import type { Transport } from '../src/transport/types';
+import './lib/fcSeed';
 
 type Ev = ['cmd', number, number] | ['sb', number, number[]];
 

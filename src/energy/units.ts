@@ -11,7 +11,7 @@ export function parseQuantity(text: string, unit: string, name: string, bareScal
   const bad = () =>
     new RangeError(`Expected ${name} as a number with optional SI prefix and unit '${unit}' (e.g. "${example(unit)}") but received "${text}"`);
   if (!m) throw bad();
-  let [, num, prefix, rest] = m;
+  const [, num, prefix, rest] = m;
   // "3m" (prefix, no unit) and "3M" are fine; "3mW" needs rest === unit; "3W" parses as prefix '' + W.
   if (rest !== '' && rest.toLowerCase() !== unit.toLowerCase()) {
     // "mW" could also be read as unit "mW" with no prefix when unit is "W": handled by the regex above.

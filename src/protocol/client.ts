@@ -5,7 +5,7 @@ import type { Transport } from '../transport/types';
 import { CobsDecoder } from './cobs';
 import { crc32 } from './crc32';
 import { DEFAULT_MAX_FRAME, ErrorCode, MIN_MAX_FRAME, FRAME_OVERHEAD, MAX_SEQ, MsgType, WRITE_HDR_BYTES, REPLY_BIT, msgTypeName } from './constants';
-import { BoardError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from './errors';
+import { BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from './errors';
 import { ChunkSizer, RttEstimator } from './linefit';
 import {
   Frame,

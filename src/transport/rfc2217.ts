@@ -17,7 +17,6 @@ export const CPO = { SIGNATURE: 0, SET_BAUDRATE: 1, SET_DATASIZE: 2, SET_PARITY:
 const CPO_SERVER_OFFSET = 100;
 const PARITY_NONE = 1, STOPSIZE_1 = 1;
 
-const VERB_NAME: Record<number, string> = { [DO]: 'DO', [DONT]: 'DONT', [WILL]: 'WILL', [WONT]: 'WONT' };
 
 /** Escape data for the wire: every 0xFF becomes 0xFF 0xFF. */
 export function escapeIac(data: Uint8Array): Buffer {
