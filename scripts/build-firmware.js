@@ -23,12 +23,12 @@ const BOARDS = {
 
 function usage(msg) {
   if (msg) console.error(`build-firmware: ${msg}`);
-  console.error(`usage: npm run build:firmware [-- --board NAME ...] [--no-dsp] [--clean]\nboards: ${Object.keys(BOARDS).join(', ')}`);
+  console.error(`usage: npm run build:firmware [-- --board NAME ...] [--no-dsp] [--test-fault] [--clean]\nboards: ${Object.keys(BOARDS).join(', ')}`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { boards: [], noDsp: false, clean: false };
+  const o = { boards: [], noDsp: false, testFault: false, clean: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--board' || a === '-b') {
@@ -44,6 +44,7 @@ function parseArgs(argv) {
         o.boards.push(x);
       }
     } else if (a === '--no-dsp') o.noDsp = true;
+    else if (a === '--test-fault') o.testFault = true;
     else if (a === '--clean') o.clean = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument "${a}"`);
@@ -95,9 +96,9 @@ function sizes(sizeTool, elf) {
   return s;
 }
 
-function buildBoard(board, { noDsp, clean }) {
+function buildBoard(board, { noDsp, testFault, clean }) {
   const spec = BOARDS[board];
-  const variant = noDsp ? '-nodsp' : '';
+  const variant = noDsp ? '-nodsp' : testFault ? '-testfault' : '';
   const name = `${board}${variant}`;
   if (spec.sdk) {
     if (!process.env.GAP_SDK_HOME) {
@@ -107,13 +108,16 @@ function buildBoard(board, { noDsp, clean }) {
     return { name, skipped: `${spec.cc} is not installed (Debian: ${spec.cc.startsWith('arm') ? 'gcc-arm-none-eabi libnewlib-arm-none-eabi' : 'gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf'})` };
   }
   if (noDsp && spec.sdk) return { name, skipped: 'no DSP variant for gap9' };
+  if (testFault && (spec.sdk || spec.toolchain === 'riscv32')) return { name, skipped: 'TEST_FAULT is for the Cortex-M boards' };
   const dir = path.join(ROOT, 'build', `fw-${name}`);
   if (clean) fs.rmSync(dir, { recursive: true, force: true });
   const cfg = ['-S', path.join(ROOT, 'firmware'), '-B', dir, `-DTH_BOARD=${board}`, `-DTH_NO_DSP=${noDsp ? 'ON' : 'OFF'}`];
+  if (testFault) cfg.push('-DTH_DEFINES=TH_TEST_FAULT=1');
+  else cfg.push('-DTH_DEFINES=');
   if (spec.toolchain) cfg.push(`-DCMAKE_TOOLCHAIN_FILE=${path.join(ROOT, 'cmake', 'toolchains', `${spec.toolchain}.cmake`)}`);
   run('cmake', cfg, `configure ${name}`);
   const targets = [`tinyhil-${board}`];
-  if (spec.calib && !noDsp) targets.push(`tinyhil-${board}-calib`);
+  if (spec.calib && !noDsp && !testFault) targets.push(`tinyhil-${board}-calib`);
   run('cmake', ['--build', dir, '-j2', '--target', ...targets], `build ${name}`);
   const elf = path.join(dir, `tinyhil-${board}.elf`);
   const sizeTool = spec.sdk ? 'size' : spec.cc.replace(/gcc$/, 'size');
@@ -140,17 +144,20 @@ function main() {
   }
   const results = [];
   for (const board of opts.boards) {
-    const variants = opts.noDsp ? [false, true] : [false];
-    for (const noDsp of variants) {
-      process.stdout.write(`${board}${noDsp ? ' (no DSP)' : ''}: `);
+    const variants = [{}];
+    if (opts.noDsp) variants.push({ noDsp: true });
+    if (opts.testFault) variants.push({ testFault: true });
+    for (const v of variants) {
+      const label = v.noDsp ? ' (no DSP)' : v.testFault ? ' (TEST_FAULT)' : '';
+      process.stdout.write(`${board}${label}: `);
       try {
-        const r = buildBoard(board, { noDsp, clean: opts.clean });
+        const r = buildBoard(board, { noDsp: !!v.noDsp, testFault: !!v.testFault, clean: opts.clean });
         console.log(r.skipped ? `skipped: ${r.skipped}` : `ok, ${r.elf}`);
         results.push(r);
       } catch (e) {
         console.log('FAILED');
         console.error(e.message);
-        results.push({ name: `${board}${noDsp ? '-nodsp' : ''}`, error: e.message });
+        results.push({ name: `${board}${v.noDsp ? '-nodsp' : v.testFault ? '-testfault' : ''}`, error: e.message });
       }
     }
   }

@@ -283,6 +283,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('calibrate')
+    .description('run the board\'s loop of known length, check its counter, print the fixed overheads')
+    .requiredOption('-b, --board <name>', 'qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, ...')
+    .option('-p, --port <url>', 'board link (boards other than QEMU need one)')
+    .action(async (o: { board: string; port?: string }) => {
+      const { calibrateCommand } = await import('./calibrate');
+      process.exitCode = await calibrateCommand(o);
+    });
+
+  program
     .command('ports')
     .description('list serial ports and what is known of them')
     .action(async () => {
@@ -306,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
     // The parser's own errors (unknown option, bad choice, missing argument) were printed by commander.
-    if (err.code?.startsWith('commander.')) return EXIT.USAGE;
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) return EXIT.USAGE;
     process.stderr.write(`error: ${err.message}\n`);
     if (err instanceof ConfigError || err instanceof UsageError) return EXIT.USAGE;
     if (err instanceof BoardError) return EXIT.BOARD;

@@ -7,6 +7,7 @@ import { openBoard } from '../src/board/open';
 import { KERNELS } from '../src/golden';
 import { generateInputs } from '../src/gen';
 import { run as nativeRun } from '../src/native';
+import { calibrateBoard } from '../src/calibrate';
 
 const board = process.env.HIL_BOARD;
 const port = process.env.HIL_PORT;
@@ -15,6 +16,16 @@ const runs = Number(process.env.HIL_RUNS ?? 30);
 if (!board || !port) {
   t.skip(`no attached board named: set HIL_BOARD (e.g. stm32h7) and HIL_PORT (e.g. /dev/ttyACM0) to run this suite`);
 } else {
+  // First: is the counter what we think it is (the loop of known length, calibrate command)?
+  t.test(`${board} on ${port}: calibrate (counter against the loop of known length)`, async (t) => {
+    const b = await openBoard({ board, port });
+    t.teardown(() => b.close());
+    const r = await calibrateBoard(b);
+    for (const p of r.points) t.ok(p.ok, `n=${p.n}: d(n)-d(0) = ${p.diff} ${r.unit} (${p.perIter.toFixed(3)} per iteration)`);
+    t.comment(`fixed overheads: counter read pair ${r.readOverhead}, RUN dispatch ${r.runOverhead} ${r.unit}`);
+    if (b.info.clockSource) t.comment(`clock ${b.info.clockHz} Hz from ${b.info.clockSource}`);
+  });
+
   t.test(`${board} on ${port}: hello and random shapes bit-exact`, async (t) => {
     const b = await openBoard({ board, port });
     t.teardown(() => b.close());

@@ -43,6 +43,13 @@ const EXPECTED: Record<string, number> = {
   TH_PROTO_SPLIT_HEADS: C.SPLIT_HEADS,
   TH_PROTO_SPLIT_ROWS: C.SPLIT_ROWS,
   TH_PROTO_EXT_MAX_REPEAT: C.HelloExt.MAX_REPEAT,
+  TH_PROTO_EXT_CLOCK: C.HelloExt.CLOCK,
+  TH_PROTO_EXT_STACK: C.HelloExt.STACK,
+  TH_PROTO_EXT_CLOCK_TEXT: C.EXT_CLOCK_TEXT,
+  TH_PROTO_FAULT_FIXED_BYTES: C.FAULT_FIXED_BYTES,
+  TH_PROTO_CALIB_REQ_BYTES: C.CALIB_REQ_BYTES,
+  TH_PROTO_CALIB_REPLY_BYTES: C.CALIB_REPLY_BYTES,
+  TH_PROTO_CALIB_MAX_N: C.CALIB_MAX_N,
   ...Object.fromEntries(Object.entries(C.MsgType).map(([k, v]) => [`TH_MSG_${k}`, v])),
   ...Object.fromEntries(Object.entries(C.ErrorCode).map(([k, v]) => [`TH_PERR_${k}`, v])),
 };

@@ -52,5 +52,18 @@ int32_t hal_cores(void);
  * (firmware/boards/common/cluster/th_cluster.h defines them). Returns 1 when the board measures
  * them, 0 when it does not (the default); the RUN reply carries them only then. */
 int hal_parallel_waits(uint64_t wait[], uint64_t *critical);
+/* Around a timed region (on = 1 before the first counter read, 0 after the last): a board stops
+ * what would add to the count (STM32: the SysTick interrupt). Default: nothing. */
+void hal_timing(int on);
+/* CALIBRATE: counter deltas around th_calib_loop(0) (*d0) and th_calib_loop(n) (*dn), the loop of
+ * calib_loop.S (2n + 2 instructions, 2 for n = 0). Returns 0 where the board has no such loop
+ * (the default). firmware/boards/common/calib.c implements it for the ARM and RISC-V boards. */
+int hal_calibrate(uint32_t n, uint64_t *d0, uint64_t *dn);
+/* Clock actually reached and where it comes from ("HSE 8 MHz bypass, PLL1"), for HELLO; NULL when
+ * the board has nothing to say (the default; emulated boards). */
+const char *hal_clock_source(uint32_t *hz);
+/* Main stack size and its high-water mark in bytes (painted at start-up), for HELLO; 0 when not
+ * measured (the default). */
+int hal_stack(uint32_t *size, uint32_t *used);
 
 #endif /* TH_HAL_H */

@@ -6,8 +6,10 @@
 
 #include "hal.h"
 #include "th_abort.h"
+#include "th_calib.h"
 #include "th_cobs.h"
 #include "th_crc32.h"
+#include "th_fault.h"
 #include "th_graph.h"
 #include "th_proto.h"
 #include "th_reply.h"
@@ -38,13 +40,43 @@ static struct {
 
 /* ---- HELLO / BOOT payload ---- */
 
-#define HELLO_EXT_BYTES 6u /* the extension block: max_repeat (tag, length, u32) */
-
 uint32_t th_fw_max_repeat(void) { return hal_board.max_repeat ? hal_board.max_repeat : TH_FW_MAX_REPEAT; }
+
+static uint32_t put_le32(uint8_t *p, uint32_t v) {
+  for (uint32_t i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+  return 4;
+}
+
+/* The extension block (u8 tag, u8 length, data; th_proto.h TH_PROTO_EXT_*) into ext[]; returns its
+ * length. Hosts skip tags they do not know. */
+#define HELLO_EXT_MAX (6u + 6u + TH_PROTO_EXT_CLOCK_TEXT + 10u)
+static uint32_t hello_ext(uint8_t *ext) {
+  uint32_t n = 0, hz, size, used, len = 0;
+  const char *src = hal_clock_source(&hz);
+  ext[n++] = TH_PROTO_EXT_MAX_REPEAT;
+  ext[n++] = 4;
+  n += put_le32(ext + n, th_fw_max_repeat());
+  if (src) {
+    while (src[len] && len < TH_PROTO_EXT_CLOCK_TEXT) len++;
+    ext[n++] = TH_PROTO_EXT_CLOCK;
+    ext[n++] = (uint8_t)(4u + len);
+    n += put_le32(ext + n, hz);
+    memcpy(ext + n, src, len);
+    n += len;
+  }
+  if (hal_stack(&size, &used)) {
+    ext[n++] = TH_PROTO_EXT_STACK;
+    ext[n++] = 8;
+    n += put_le32(ext + n, size);
+    n += put_le32(ext + n, used);
+  }
+  return n;
+}
 
 static void put_hello(void) {
   int32_t id, nk = 0;
-  uint32_t kbytes = 0, room, smax;
+  uint8_t ext[HELLO_EXT_MAX];
+  uint32_t elen = hello_ext(ext), kbytes = 0, room, smax;
   int32_t cores = hal_cores() < 1 ? 1 : hal_cores();
   if (cores > TH_MAX_CORES) cores = TH_MAX_CORES;
   for (id = 0; id < TH_K_COUNT && id < 256; id++) {
@@ -53,7 +85,7 @@ static void put_hello(void) {
   }
   /* Strings share what the kernel list and the extension block leave of the frame. */
   room = th_out.cap - th_out.len - TH_PROTO_HELLO_FIXED_BYTES;
-  room = room > kbytes + HELLO_EXT_BYTES ? room - kbytes - HELLO_EXT_BYTES : 0;
+  room = room > kbytes + elen ? room - kbytes - elen : 0;
   smax = room / 4u > 1u ? room / 4u - 1u : 0;
   if (smax > TH_PROTO_MAX_STRING) smax = TH_PROTO_MAX_STRING;
   th_put8(TH_PROTO_VERSION);
@@ -71,10 +103,7 @@ static void put_hello(void) {
     const th_kernel_desc *d = th_kernel_get(id);
     if (d) { th_put8((uint32_t)id); th_put_str(d->name, 255); }
   }
-  /* Extension block: (u8 tag, u8 length, data) fields; hosts skip tags they do not know. */
-  th_put8(TH_PROTO_EXT_MAX_REPEAT);
-  th_put8(4);
-  th_put32(th_fw_max_repeat());
+  th_put(ext, elen);
 }
 
 /* ---- request handlers: each fills th_out (a reply or an ERROR) ---- */
@@ -172,6 +201,22 @@ static void on_abort_idle(uint16_t seq, uint32_t n) {
   }
 }
 
+#ifdef TH_TEST_FAULT
+/* Test builds only: payload u8 kind (1..TH_TEST_FAULT_KINDS), u8 when (0 now, 1 inside the next
+ * RUN's kernel). "now" never replies: the board sends FAULT and resets. */
+static void on_test_fault(const uint8_t *p, uint32_t n) {
+  if (n != 2) { bad_length(TH_MSG_TEST_FAULT, n, "2"); return; }
+  if (p[0] < 1 || p[0] > TH_TEST_FAULT_KINDS || p[1] > 1) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_TEST_FAULT, p[0]);
+    th_txt("TEST_FAULT: kind 1..4 and when 0 (now) or 1 (next RUN)");
+    return;
+  }
+  if (p[1]) th_test_fault_armed = p[0];
+  else hal_test_fault(p[0]);
+  th_put8(p[0]);
+}
+#endif
+
 /* ---- frames ---- */
 
 static void frame_error(uint8_t code, uint32_t detail, const char *msg) {
@@ -223,6 +268,10 @@ static void on_frame(th_cobs_event ev) {
     case TH_MSG_GRAPH: th_graph(pl, pn, arena, arena_bytes); break;
     case TH_MSG_COUNTERS: on_counters(pn); break;
     case TH_MSG_RESET: on_reset(pn); break;
+    case TH_MSG_CALIBRATE: th_calibrate(pl, pn); break;
+#ifdef TH_TEST_FAULT
+    case TH_MSG_TEST_FAULT: on_test_fault(pl, pn); break;
+#endif
     default:
       th_fail(TH_PERR_UNKNOWN_TYPE, type, type);
       th_txt("unknown request type ");

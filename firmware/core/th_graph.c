@@ -155,6 +155,7 @@ void th_graph(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes
   passes = repeat;
 
   hal_trigger(1);
+  hal_timing(1);
   t0 = hal_counter();
   for (pass = 0; pass < repeat && st == TH_OK; pass++) {
     int last = pass + 1 == repeat;
@@ -185,6 +186,7 @@ void th_graph(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes
     if (done) break;
   }
   t1 = hal_counter();
+  hal_timing(0);
   hal_trigger(0);
   if (done) {
     uint64_t total = (uint64_t)repeat * count;

@@ -25,7 +25,10 @@
 #define TH_MSG_RESET 0x07
 #define TH_MSG_ABORT 0x08 /* stops the RUN in flight (same seq as that RUN); never cached */
 #define TH_MSG_GRAPH 0x09 /* runs a list of RUN-like nodes in one request */
+#define TH_MSG_CALIBRATE 0x0A
+#define TH_MSG_TEST_FAULT 0x0B /* test builds only (TH_TEST_FAULT) */
 #define TH_MSG_BOOT 0xC0
+#define TH_MSG_FAULT 0xC1 /* board -> host, unsolicited, seq 0, then the board resets */
 #define TH_MSG_ERROR 0xFF
 
 /* ERROR reply codes. */
@@ -71,9 +74,16 @@
 #define TH_PROTO_GRAPH_HDR_BYTES 8   /* GRAPH request before the nodes */
 #define TH_PROTO_GRAPH_REPLY_FIXED_BYTES 16 /* GRAPH reply before the node entries */
 #define TH_PROTO_GRAPH_MAX_NODES 32  /* nodes in one GRAPH request, every board */
+#define TH_PROTO_FAULT_FIXED_BYTES 36 /* FAULT payload before the kernel name */
+#define TH_PROTO_CALIB_REQ_BYTES 4    /* CALIBRATE: u32 n */
+#define TH_PROTO_CALIB_REPLY_BYTES 20 /* u32 n, u64 d0, u64 dn */
+#define TH_PROTO_CALIB_MAX_N 100000000 /* loop iterations a CALIBRATE may ask for */
 
 /* HELLO extension block, after the kernel list: fields of u8 tag, u8 length, data. */
 #define TH_PROTO_EXT_MAX_REPEAT 1 /* u32: largest RUN repeat the board accepts */
+#define TH_PROTO_EXT_CLOCK 2 /* u32 Hz reached, then the clock source as text (boards that set clocks) */
+#define TH_PROTO_EXT_STACK 3 /* u32 stack bytes, u32 high-water mark bytes */
+#define TH_PROTO_EXT_CLOCK_TEXT 31 /* longest clock source text */
 
 #define TH_PROTO_SPLIT_HEADS 0
 #define TH_PROTO_SPLIT_ROWS 1

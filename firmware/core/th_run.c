@@ -6,6 +6,7 @@
 #include "hal.h"
 #include "th_abort.h"
 #include "th_crc32.h"
+#include "th_fault.h"
 #include "th_fw.h"
 #include "th_proto.h"
 #include "th_reply.h"
@@ -45,6 +46,13 @@ static void run_core(int32_t core_id, void *arg) {
   ctx.scratch_bytes = jb->scratch_bytes;
   ctx.barrier = hal_barrier;
   ctx.barrier_arg = 0;
+#ifdef TH_TEST_FAULT
+  if (th_test_fault_armed && core_id == 0) {
+    uint32_t kind = th_test_fault_armed;
+    th_test_fault_armed = 0;
+    hal_test_fault(kind); /* a deliberate fault "inside" the kernel (test builds only) */
+  }
+#endif
   jb->status[core_id] = th_kernel_run(jb->id, jb->params, jb->inputs, jb->output, &ctx);
 }
 
@@ -78,7 +86,9 @@ th_status th_node_exec(uint64_t per_core[TH_MAX_CORES]) {
   th_status st = TH_OK;
   int32_t i;
   for (i = 0; i < TH_MAX_CORES; i++) per_core[i] = 0;
+  th_fault_kernel = job.id; /* named by the FAULT frame if the kernel faults */
   hal_parallel(job.n_cores, run_core, &job, per_core);
+  th_fault_kernel = -1;
   for (i = 0; i < job.n_cores; i++)
     if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
   return st;
@@ -304,6 +314,7 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   memset(sum, 0, sizeof sum);
   memset(wait_sum, 0, sizeof wait_sum);
   hal_trigger(1);
+  hal_timing(1);
   t0 = hal_counter();
   for (k = 0; k < nd.repeat; k++) {
     s1 = th_node_exec(pc);
@@ -318,6 +329,7 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
     if (k + 1 < nd.repeat && th_abort_poll()) { done = k + 1; break; }
   }
   t1 = hal_counter();
+  hal_timing(0);
   hal_trigger(0);
   if (done) {
     th_abort_fail(TH_MSG_RUN, th_kernel_get(nd.id)->name, done, nd.repeat, "repeats");

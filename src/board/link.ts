@@ -3,7 +3,7 @@
 import { crc32 } from '../protocol/crc32';
 import { ProtocolClient, ClientOptions } from '../protocol/client';
 import { CounterKindCode, ErrorCode, MsgType, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
-import { BoardError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
+import { BoardError, BoardFaultError, BoardResetError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
 import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
 import { GraphNode, GraphNodeResult, GraphResult, chunkNodes, nodeParams, nodeResult } from './graph';
@@ -35,7 +35,10 @@ export function boardInfoFromHello(h: HelloInfo, name?: string): BoardInfo {
   return {
     name: name ?? h.board,
     cpu: h.cpu,
-    clockHz: h.clockHz,
+    // The clock the board reports having reached (CLOCK extension) over the nominal one.
+    clockHz: h.clock?.hz ?? h.clockHz,
+    ...(h.clock ? { clockSource: h.clock.source } : {}),
+    ...(h.stack ? { stack: { ...h.stack } } : {}),
     counterKind,
     counterUnit: h.counterUnit,
     arenaBytes: h.arenaBytes,
@@ -76,6 +79,7 @@ export class LinkBoard implements Board {
     private opts: LinkBoardOptions,
   ) {
     this.info = boardInfoFromHello(hello, opts.name);
+    client.boardName = this.info.name;
     client.on('reset', () => {
       this.needHello = true;
     });
@@ -223,6 +227,11 @@ export class LinkBoard implements Board {
           );
           (err as Error & { cause?: unknown }).cause = e;
           throw err;
+        }
+        // A fault would come back on a retry: report it; the board resets, so HELLO again next time.
+        if (e instanceof BoardFaultError) {
+          this.needHello = true;
+          throw e;
         }
         if (!retriable(e)) throw e;
         // Frames that do not get through whole: try shorter ones.

@@ -6,7 +6,9 @@ export type CounterKind = 'cycles' | 'instructions' | 'nanoseconds';
 export interface BoardInfo {
   name: string;             // "host", "host-sim", "qemu-m4", "stm32h7", ...
   cpu: string;
-  clockHz: number;          // 0 when not meaningful
+  clockHz: number;          // 0 when not meaningful; the clock reached where the board reports it
+  clockSource?: string;     // where the clock comes from (STM32: HSE/HSI, PLL), when the board says
+  stack?: { bytes: number; used: number }; // main stack and its high-water mark at HELLO, when the board says
   counterKind: CounterKind;
   counterUnit: string;      // "ns (host)", "instructions (QEMU)", "cycles"
   arenaBytes: number;

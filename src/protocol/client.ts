@@ -5,9 +5,12 @@ import type { Transport } from '../transport/types';
 import { CobsDecoder } from './cobs';
 import { crc32 } from './crc32';
 import { DEFAULT_MAX_FRAME, ErrorCode, MIN_MAX_FRAME, FRAME_OVERHEAD, MAX_SEQ, MsgType, WRITE_HDR_BYTES, REPLY_BIT, msgTypeName } from './constants';
-import { BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from './errors';
+import { faultMessage } from './fault';
+import { BoardFaultError, BoardResetError, LinkClosedError, LinkReopenedError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from './errors';
 import { ChunkSizer, RttEstimator } from './linefit';
 import {
+  CalibReply,
+  FaultInfo,
   Frame,
   GraphParams,
   GraphReply,
@@ -19,7 +22,9 @@ import {
   graphRequest,
   helloRequest,
   parseCrcReply,
+  parseCalibReply,
   parseError,
+  parseFault,
   parseFrame,
   parseGraphReply,
   parseHello,
@@ -107,6 +112,10 @@ export class ProtocolClient extends EventEmitter {
   maxFrame = DEFAULT_MAX_FRAME;
   /** Bumped on every BOOT frame: arena contents from before are gone. */
   resetCount = 0;
+  /** The last FAULT frame the board sent, if any. */
+  lastFault: FaultInfo | null = null;
+  /** Board name for fault messages (RemoteBoard sets it after HELLO). */
+  boardName = 'board';
   readonly stats: ClientStats = { requests: 0, resends: 0, timeouts: 0, corrupt: 0, ignored: 0, boots: 0, reopens: 0, bytesOut: 0, bytesIn: 0 };
   readonly opts: Required<ClientOptions>;
   /** Data bytes per WRITE/READ frame, adapted to the line (linefit.ts). */
@@ -172,6 +181,7 @@ export class ProtocolClient extends EventEmitter {
     if (!p.ok) return this.corrupt();
     const f = p.frame;
     if (f.type === MsgType.BOOT) return this.onBoot(f);
+    if (f.type === MsgType.FAULT) return this.onFault(f);
     const pend = this.pending;
     if (f.type === MsgType.ERROR && f.payload[0] === ErrorCode.BAD_CRC) {
       // The board saw a corrupted frame; its seq may be garbage too. Resend (idempotent).
@@ -192,6 +202,25 @@ export class ProtocolClient extends EventEmitter {
   private corrupt(): void {
     this.stats.corrupt++;
     if (this.pending) this.push(this.pending, { kind: 'corrupt' });
+  }
+
+  /** The board faulted (its handler sent FAULT and resets; BOOT follows): fail the pending request. */
+  private onFault(f: Frame): void {
+    let fault: FaultInfo;
+    try {
+      fault = parseFault(f.payload);
+    } catch (e) {
+      this.stats.ignored++;
+      this.emit('garbled-fault', e);
+      return;
+    }
+    this.lastFault = fault;
+    const pend = this.pending;
+    if (pend && !pend.fail) {
+      pend.fail = new BoardFaultError(fault, faultMessage(fault, this.boardName));
+      pend.notify?.();
+    }
+    this.emit('fault', fault);
   }
 
   private onBoot(f: Frame): void {
@@ -543,6 +572,22 @@ export class ProtocolClient extends EventEmitter {
       throw new ProtocolError(`GRAPH reply has ${r.nodes.length} node entries for ${nodes.length} nodes (status ${r.status})`);
     }
     return r;
+  }
+
+  /** CALIBRATE: counter deltas around the board's known-length loop with 0 and n iterations. */
+  async calibrate(n: number): Promise<CalibReply> {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`calibrate: n ${n} is not a u32`);
+    const payload = new Uint8Array(4);
+    new DataView(payload.buffer).setUint32(0, n, true);
+    const f = await this.request(MsgType.CALIBRATE, payload, this.opts.runTimeoutMs);
+    return parseCalibReply(f.payload);
+  }
+
+  /** TEST_FAULT (test firmware only): kind 1 bus error, 2 undefined instruction, 3 divide by zero,
+   * 4 stack overflow; `inNextRun` arms it inside the next RUN's kernel, else it faults now (no reply:
+   * the returned promise rejects with BoardFaultError). */
+  async testFault(kind: number, inNextRun: boolean): Promise<void> {
+    await this.request(MsgType.TEST_FAULT, Uint8Array.of(kind, inNextRun ? 1 : 0));
   }
 
   async counters(): Promise<RunReply> {

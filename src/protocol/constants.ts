@@ -27,7 +27,13 @@ export const MsgType = {
   /** Stops the RUN in flight; carries that RUN's seq. */
   ABORT: 0x08,
   GRAPH: 0x09,
+  /** Times the board's loop of known length (counter check, fixed overhead). */
+  CALIBRATE: 0x0a,
+  /** Test builds only (TH_TEST_FAULT): a deliberate fault, now or inside the next RUN. */
+  TEST_FAULT: 0x0b,
   BOOT: 0xc0,
+  /** Board -> host, unsolicited (seq 0): the board faulted and is resetting. */
+  FAULT: 0xc1,
   ERROR: 0xff,
 } as const;
 export type MsgTypeName = keyof typeof MsgType;
@@ -89,7 +95,18 @@ export const GRAPH_MAX_NODES = 32;
 export const HelloExt = {
   /** u32: largest RUN repeat the board accepts. */
   MAX_REPEAT: 1,
+  /** u32 Hz reached, then the clock source as text (boards that set their clocks). */
+  CLOCK: 2,
+  /** u32 stack bytes, u32 high-water mark bytes. */
+  STACK: 3,
 } as const;
+/** Longest clock source text in the CLOCK extension. */
+export const EXT_CLOCK_TEXT = 31;
+/** FAULT payload before the kernel name; CALIBRATE request and reply sizes; largest loop count. */
+export const FAULT_FIXED_BYTES = 36;
+export const CALIB_REQ_BYTES = 4;
+export const CALIB_REPLY_BYTES = 20;
+export const CALIB_MAX_N = 100_000_000;
 
 /** RUN request limits (tinyhil.h). */
 export const MAX_CORES = 8;

@@ -48,6 +48,17 @@ export class RunAbortedError extends BoardError {
   }
 }
 
+/** The board sent a FAULT frame (it faulted, and resets): never retried, the same run would fault again. */
+export class BoardFaultError extends Error {
+  constructor(
+    readonly fault: import('./frame').FaultInfo,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BoardFaultError';
+  }
+}
+
 /** The board sent BOOT while a request was outstanding: its arena and state are gone. */
 export class BoardResetError extends Error {
   constructor(readonly requestName: string) {

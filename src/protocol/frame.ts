@@ -157,6 +157,10 @@ export interface HelloInfo {
   kernels: { id: number; name: string }[];
   /** Largest RUN repeat (extension field MAX_REPEAT); undefined when the board does not say. */
   maxRepeat?: number;
+  /** Clock the board reached and its source (extension CLOCK: STM32 boards). */
+  clock?: { hz: number; source: string };
+  /** Main stack size and its high-water mark so far, bytes (extension STACK). */
+  stack?: { bytes: number; used: number };
 }
 
 export function helloRequest(hostMaxFrame: number): Uint8Array {
@@ -187,6 +191,14 @@ export function parseHello(payload: Uint8Array, what = 'HELLO reply'): HelloInfo
     if (tag === HelloExt.MAX_REPEAT) {
       if (len !== 4) throw new ProtocolError(`${what}: extension max_repeat has ${len} bytes, expected 4`);
       info.maxRepeat = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+    } else if (tag === HelloExt.CLOCK) {
+      if (len < 4) throw new ProtocolError(`${what}: extension clock has ${len} bytes, expected at least 4`);
+      const hz = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+      info.clock = { hz, source: Buffer.from(data.subarray(4)).toString('latin1') };
+    } else if (tag === HelloExt.STACK) {
+      if (len !== 8) throw new ProtocolError(`${what}: extension stack has ${len} bytes, expected 8`);
+      const v = new DataView(data.buffer, data.byteOffset, 8);
+      info.stack = { bytes: v.getUint32(0, true), used: v.getUint32(4, true) };
     }
   }
   return info;
@@ -198,6 +210,9 @@ export function buildHello(h: HelloInfo): Uint8Array {
   let size = 16 + strs.reduce((n, s) => n + 1 + Buffer.byteLength(s, 'latin1'), 0);
   size += h.kernels.reduce((n, k) => n + 2 + Buffer.byteLength(k.name, 'latin1'), 0);
   if (h.maxRepeat !== undefined) size += 6;
+  const clockText = h.clock ? Buffer.from(h.clock.source, 'latin1') : null;
+  if (clockText) size += 6 + clockText.length;
+  if (h.stack) size += 10;
   const w = new Writer(size)
     .u8(h.protocolVersion)
     .u8(h.counterKind)
@@ -209,6 +224,8 @@ export function buildHello(h: HelloInfo): Uint8Array {
   for (const s of strs) w.str(s);
   for (const k of h.kernels) w.u8(k.id).str(k.name);
   if (h.maxRepeat !== undefined) w.u8(HelloExt.MAX_REPEAT).u8(4).u32(h.maxRepeat);
+  if (clockText) w.u8(HelloExt.CLOCK).u8(4 + clockText.length).u32(h.clock!.hz).bytes(clockText);
+  if (h.stack) w.u8(HelloExt.STACK).u8(8).u32(h.stack.bytes).u32(h.stack.used);
   return w.buf;
 }
 
@@ -412,6 +429,50 @@ export function buildRunReply(r: RunReply): Uint8Array {
     w.u64(r.criticalPath ?? 0);
   }
   return w.buf;
+}
+
+// ---- FAULT (board -> host) ----
+
+export interface FaultInfo {
+  /** ARMv7-M exception number: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault. */
+  exception: number;
+  arch: 'armv7m' | 'riscv' | number;
+  /** Kernel running when it faulted, or null. */
+  kernelId: number | null;
+  kernel: string | null;
+  pc: number; lr: number; psr: number; cfsr: number; hfsr: number; mmfar: number; bfar: number; sp: number;
+}
+
+export function parseFault(payload: Uint8Array): FaultInfo {
+  const r = new Reader(payload, 'FAULT frame');
+  const exception = r.u8('exception');
+  const archCode = r.u8('arch');
+  const kid = r.u16('kernel id');
+  const f = { pc: r.u32('pc'), lr: r.u32('lr'), psr: r.u32('xpsr'), cfsr: r.u32('cfsr'), hfsr: r.u32('hfsr'), mmfar: r.u32('mmfar'), bfar: r.u32('bfar'), sp: r.u32('sp') };
+  const name = r.str('kernel name');
+  if (r.rest !== 0) throw new ProtocolError(`FAULT frame has ${r.rest} trailing bytes`);
+  const arch = archCode === 0 ? 'armv7m' : archCode === 1 ? 'riscv' : archCode;
+  return { exception, arch, kernelId: kid === 0xffff ? null : kid, kernel: kid === 0xffff ? null : name, ...f };
+}
+
+export function buildFault(f: FaultInfo): Uint8Array {
+  const name = Buffer.from(f.kernel ?? '', 'latin1');
+  const arch = f.arch === 'armv7m' ? 0 : f.arch === 'riscv' ? 1 : f.arch;
+  return new Writer(36 + 1 + name.length)
+    .u8(f.exception).u8(arch).u16(f.kernelId ?? 0xffff)
+    .u32(f.pc).u32(f.lr).u32(f.psr).u32(f.cfsr).u32(f.hfsr).u32(f.mmfar).u32(f.bfar).u32(f.sp)
+    .str(f.kernel ?? '').buf;
+}
+
+// ---- CALIBRATE ----
+
+export interface CalibReply { n: number; d0: number; dn: number }
+
+export function parseCalibReply(payload: Uint8Array): CalibReply {
+  const r = new Reader(payload, 'CALIBRATE reply');
+  const out = { n: r.u32('n'), d0: r.u64('d0'), dn: r.u64('dn') };
+  if (r.rest !== 0) throw new ProtocolError(`CALIBRATE reply has ${r.rest} trailing bytes`);
+  return out;
 }
 
 // ---- ERROR ----

@@ -1,7 +1,8 @@
 # board.cmake - qemu-m7: Cortex-M7 on QEMU mps2-an500 (toolchain cmake/toolchains/cortex-m7.cmake).
 set(TH_BOARD_ARCH cortex-m)
 set(TH_BOARD_TOOLCHAIN cmake/toolchains/cortex-m7.cmake)
-set(TH_BOARD_SOURCES ${TH_COMMON_DIR}/cortex-m/startup.c ${TH_COMMON_DIR}/mps2/hal_mps2.c
+set(TH_BOARD_SOURCES ${TH_COMMON_DIR}/cortex-m/startup.c ${TH_COMMON_DIR}/cortex-m/fault.c
+                     ${TH_COMMON_DIR}/calib.c ${TH_COMMON_DIR}/cortex-m/calib_loop.S ${TH_COMMON_DIR}/mps2/hal_mps2.c
                      ${TH_COMMON_DIR}/single_core.c ${TH_BOARD_DIR}/board.c)
 # Must equal the -icount shift src/board/qemu.ts passes to QEMU (see hal_mps2.c).
 set(TH_BOARD_DEFINITIONS TH_ICOUNT_SHIFT=7)

@@ -7,6 +7,7 @@
 
 extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[];
 int main(void);
+void th_fault_init(void);
 /* Board hook run before .data/.bss exist (clocks, caches, wait states); weak no-op default. */
 void th_board_early_init(void);
 void th_board_early_init_default(void) {}
@@ -15,7 +16,7 @@ void th_board_early_init_default(void) {}
 void Reset_Handler(void);
 void Default_Handler(void);
 
-/* Fault or unexpected interrupt: stop here where a debugger can see it. */
+/* Unexpected interrupt: stop here where a debugger can see it. (Faults: fault.c.) */
 void Default_Handler(void) {
   for (;;) {
   }
@@ -75,6 +76,7 @@ void th_reset_c(void) {
   /* Plain loops, not memcpy: newlib's memcpy may not be safe before .data exists. */
   for (uint32_t *s = _sidata, *d = _sdata; d < _edata;) *d++ = *s++;
   for (uint32_t *d = _sbss; d < _ebss;) *d++ = 0;
+  th_fault_init(); /* fault handlers, stack guard and paint (fault.c) */
   main();
   for (;;) {
   }

@@ -1,0 +1,47 @@
+// fault.ts - what a FAULT frame (0xC1) says, in words: the Cortex-M fault status registers decoded
+// (ARMv7-M Architecture Reference Manual DDI 0403E, B3.2.15 CFSR, B3.2.16 HFSR).
+import type { FaultInfo } from './frame';
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+
+const EXCEPTIONS: Record<number, string> = { 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault' };
+
+/** CFSR/HFSR bits in words, most specific first; addresses where the registers hold them. */
+export function decodeFault(f: Pick<FaultInfo, 'cfsr' | 'hfsr' | 'mmfar' | 'bfar'>): string {
+  const c = f.cfsr >>> 0;
+  const out: string[] = [];
+  const bit = (n: number): boolean => ((c >>> n) & 1) === 1;
+  // MemManage (MMFSR, bits 0-7)
+  if (bit(4)) out.push('MemManage: stacking error (stack overflow into the guard region)');
+  if (bit(3)) out.push('MemManage: unstacking error');
+  if (bit(0)) out.push('MemManage: instruction access violation');
+  if (bit(1)) out.push(`MemManage: data access violation${bit(7) ? ` at ${hex(f.mmfar)}` : ''}`);
+  if (bit(5)) out.push('MemManage: FP lazy state preservation');
+  // BusFault (BFSR, bits 8-15)
+  if (bit(12)) out.push('BusFault: stacking error (stack pointer outside memory)');
+  if (bit(11)) out.push('BusFault: unstacking error');
+  if (bit(8)) out.push('BusFault: instruction bus error');
+  if (bit(9)) out.push(`BusFault: precise data bus error${bit(15) ? ` at ${hex(f.bfar)}` : ''}`);
+  if (bit(10)) out.push('BusFault: imprecise data bus error');
+  if (bit(13)) out.push('BusFault: FP lazy state preservation');
+  // UsageFault (UFSR, bits 16-31)
+  if (bit(16)) out.push('UsageFault: undefined instruction');
+  if (bit(17)) out.push('UsageFault: invalid state (EPSR.T clear, e.g. a branch to an even address)');
+  if (bit(18)) out.push('UsageFault: invalid EXC_RETURN');
+  if (bit(19)) out.push('UsageFault: coprocessor access (FPU off?)');
+  if (bit(24)) out.push('UsageFault: unaligned access');
+  if (bit(25)) out.push('UsageFault: divide by zero');
+  const h = f.hfsr >>> 0;
+  if (h & (1 << 1)) out.push('HardFault: vector table read error');
+  if (h & (1 << 30) && out.length === 0) out.push('HardFault: escalated fault (FORCED) with no cause recorded');
+  if (h & (1 << 31)) out.push('HardFault: debug event');
+  return out.length ? out.join('; ') : 'no cause recorded in CFSR/HFSR';
+}
+
+/** The line users read: `board faulted in <kernel>: PC 0x…, CFSR 0x… (<decoded cause>)`. */
+export function faultMessage(f: FaultInfo, board?: string): string {
+  const where = f.kernel ? `in ${f.kernel}` : 'outside any kernel';
+  const exc = EXCEPTIONS[f.exception] ?? `exception ${f.exception}`;
+  const pc = f.pc === 0 && (f.cfsr & ((1 << 4) | (1 << 12))) ? 'PC unknown (stacking failed)' : `PC ${hex(f.pc)}`;
+  return `${board ?? 'board'} faulted ${where}: ${pc}, CFSR ${hex(f.cfsr)} (${decodeFault(f)}); ${exc}, LR ${hex(f.lr)}, HFSR ${hex(f.hfsr)}, SP ${hex(f.sp)}; the board resets`;
+}
