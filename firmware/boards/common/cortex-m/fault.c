@@ -57,8 +57,8 @@ int hal_stack(uint32_t *size, uint32_t *used) {
 }
 
 /* Fault handlers run on their own stack: the main one may be what overflowed. */
-static uint32_t fault_stack[256] __attribute__((aligned(8)));
-uint32_t *const th_fault_stack_top = fault_stack + 256;
+static uint32_t fault_stack[128] __attribute__((aligned(8))); /* th_fault_c + th_fault_send: < 300 bytes */
+uint32_t *const th_fault_stack_top = fault_stack + 128;
 
 __attribute__((used, noreturn)) void th_fault_c(const uint32_t *frame, uint32_t exc_return, uint32_t exc);
 void th_fault_c(const uint32_t *frame, uint32_t exc_return, uint32_t exc) {
