@@ -95,7 +95,8 @@ t.test('qemu-rv32 -smp 3: HELLO says 3 cores; 4 are refused; 1 core has no waits
   t.equal(one.criticalPath, one.perCore[0], 'one core: critical path = its work');
   const three = await b.run({ kernel: 'linear_qk', shape, rq, inputs, cores: 3 });
   t.same(three.output, one.output, '3 cores, same bytes');
-  // H=3 heads over 3 cores: one head each; the work differs only by a few instructions of call paths.
-  t.ok(Math.max(...three.perCore) - Math.min(...three.perCore) <= 8, `near-equal work per core: ${three.perCore}`);
+  // H=3 heads over 3 cores: one head each; the work differs only by call paths and alignment (< 1%).
+  const [lo, hi] = [Math.min(...three.perCore), Math.max(...three.perCore)];
+  t.ok(hi - lo <= hi / 100, `near-equal work per core: ${three.perCore}`);
   t.ok(three.criticalPath! < one.criticalPath!, `critical path ${three.criticalPath} < ${one.criticalPath}`);
 });
