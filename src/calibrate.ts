@@ -9,7 +9,7 @@
 // cost per iteration comes from the cores' technical reference manuals (Cortex-M4 TRM 3.3: SUBS 1,
 // taken branch 1 + P with P = 1..3 refill cycles; Cortex-M7: dual issue and branch prediction, 1..3)
 // and is checked as a range - not verified on hardware here.
-import type { RemoteBoard } from './board/remote';
+import type { LinkBoard } from './board/link';
 import { KERNELS } from './golden';
 import { generateInputs, tensorBytes } from './gen';
 
@@ -29,14 +29,14 @@ export interface CalibResult {
 
 const LOOPS = [1, 2, 10, 1000, 100_000];
 /** Expected counts per loop iteration: exact for instruction counters, a documented range for cycles. */
-function expected(info: RemoteBoard['info']): { lo: number; hi: number; exact: boolean; note: string } {
+function expected(info: LinkBoard['info']): { lo: number; hi: number; exact: boolean; note: string } {
   if (info.counterKind === 'instructions') return { lo: 2, hi: 2, exact: true, note: '2 instructions per iteration (SUBS/ADDI + BNE), exact' };
   if (/Cortex-M7/.test(info.cpu)) return { lo: 1, hi: 3, exact: false, note: '1..3 cycles per iteration (Cortex-M7: dual issue, branch prediction; not verified on hardware here)' };
   if (/Cortex-M4/.test(info.cpu)) return { lo: 3, hi: 5, exact: false, note: '3..5 cycles per iteration (Cortex-M4 TRM: SUBS 1 + taken BNE 1+P, P = 1..3; not verified on hardware here)' };
   return { lo: 0, hi: Infinity, exact: false, note: 'no documented loop cost for this CPU: measured only' };
 }
 
-export async function calibrateBoard(b: RemoteBoard): Promise<CalibResult> {
+export async function calibrateBoard(b: LinkBoard): Promise<CalibResult> {
   const exp = expected(b.info);
   const points: CalibPoint[] = [];
   let d0min = Infinity;
