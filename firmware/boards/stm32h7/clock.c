@@ -1,10 +1,12 @@
-/* clock.c - NUCLEO-H743ZI2 (STM32H743ZI rev V) bring-up: LDO supply, VOS0, 480 MHz from PLL1 on
- * the 8 MHz ST-LINK MCO (HSE bypass), flash latency, I/D caches, USART3 on PD8/PD9, trigger PB0.
+/* clock.c - NUCLEO-H743ZI2 (STM32H743ZI) bring-up: LDO supply, VOS0 and 480 MHz on revision V
+ * (400 MHz at VOS1 otherwise) from PLL1 on the 8 MHz ST-LINK MCO (HSE bypass) or HSI when HSE is
+ * missing, timeouts on every ready flag, flash latency, I/D caches, USART3 on PD8/PD9, trigger PB0.
  * Register addresses and fields from RM0433 rev 8; section numbers in the comments. */
 #include <stdint.h>
 
 #include "armv7m.h"
 #include "board_config.h"
+#include "stm32_clock.h"
 #include "stm32_regs.h"
 
 /* 8.7 RCC registers (base 0x58024400). */
@@ -47,51 +49,18 @@
 #define GPIOB_BASE 0x58020400u
 #define GPIOD_BASE 0x58020C00u
 
-static void wait_set(volatile uint32_t *reg, uint32_t mask) {
-  while ((*reg & mask) != mask) {
-  }
-}
+#define RCC_CR_HSION (1u << 0)
+#define RCC_CR_HSIRDY (1u << 2)
+/* 60.5.8 DBGMCU_IDC: REV_ID[31:16] = 0x2003 on revision V (480 MHz parts), 0x1003 on Y. */
+#define DBGMCU_IDC TH_REG32(0x5C001000u)
+#define REV_V 0x2003u
 
-/* Runs from Reset_Handler before .data/.bss exist: no globals here. */
+/* Runs from Reset_Handler before .data/.bss exist: no globals. Supply and caches only; the clock
+ * tree is set in hal_init (th_stm32_clock_init), where it can record what it reached. */
 void th_board_early_init(void) {
   /* 5.4.1 Power supply: the NUCLEO-H743ZI2 powers VCORE from the LDO. CR3 is write-once after
-   * reset, so LDOEN is written with SCUEN cleared, then ACTVOSRDY says the supply is valid. */
+   * reset, so LDOEN is written with SCUEN cleared; ACTVOSRDY is checked in th_stm32_clock_init. */
   PWR_CR3 = (PWR_CR3 & ~PWR_CR3_SCUEN) | PWR_CR3_LDOEN;
-  wait_set(&PWR_CSR1, PWR_CSR1_ACTVOSRDY);
-  /* 6.6.2 Voltage scaling: 480 MHz needs VOS0 = VOS1 + overdrive (rev V silicon; rev Y parts
-   * stop at 400 MHz and must not run this image). */
-  PWR_D3CR = PWR_D3CR_VOS_SCALE1;
-  wait_set(&PWR_D3CR, PWR_D3CR_VOSRDY);
-  RCC_APB4ENR |= 1u << 1; /* SYSCFGEN */
-  (void)RCC_APB4ENR;
-  SYSCFG_PWRCR |= 1u; /* ODEN */
-  wait_set(&PWR_D3CR, PWR_D3CR_VOSRDY);
-
-  /* Table 17 (4.3.8): AXI clock 240 MHz at VOS0 needs 4 wait states, WRHIGHFREQ = 2. Raised
-   * before the clock, and read back (4.3.8: check the new latency is taken). */
-  FLASH_ACR = (2u << 4) | 4u;
-  while ((FLASH_ACR & 0xFu) != 4u) {
-  }
-
-  /* 8.5.2 HSE bypass: the ST-LINK's 8 MHz MCO drives PH0 (UM2407 6.7.1). */
-  RCC_CR |= RCC_CR_HSEBYP | RCC_CR_HSEON;
-  wait_set(&RCC_CR, RCC_CR_HSERDY);
-  /* 8.5.5 PLL1: 8 MHz / M=1 = 8 MHz reference (PLL1RGE = 3: 8..16 MHz), wide VCO (VCOSEL = 0),
-   * N = 120 -> 960 MHz (the rev V VCOH limit), P = 2 -> 480 MHz sys_ck, Q = R = 4 (unused). */
-  RCC_PLLCKSELR = (1u << 4) | 2u; /* DIVM1 = 1, PLLSRC = HSE */
-  RCC_PLLCFGR = (RCC_PLLCFGR & ~0xFu) | (3u << 2) | (1u << 16) | (1u << 17) | (1u << 18);
-  RCC_PLL1DIVR = (119u << 0) | (1u << 9) | (3u << 16) | (3u << 24);
-  RCC_CR |= RCC_CR_PLL1ON;
-  wait_set(&RCC_CR, RCC_CR_PLL1RDY);
-  /* 8.7.8-8.7.10 bus prescalers: CPU /1 (480), HPRE /2 (AXI/AHB 240), APB3 /2, APB1/2 /2, APB4 /2
-   * (120 MHz each, the maximum). Set before switching sys_ck. */
-  RCC_D1CFGR = (0u << 8) | (4u << 4) | 8u;
-  RCC_D2CFGR = (4u << 8) | (4u << 4);
-  RCC_D3CFGR = (4u << 4);
-  /* 8.7.7 RCC_CFGR.SW = 3 (PLL1), wait until SWS reports it. */
-  RCC_CFGR = (RCC_CFGR & ~7u) | 3u;
-  while (((RCC_CFGR >> 3) & 7u) != 3u) {
-  }
 
   /* Caches (ARMv7-M ARM B2.2.7, Cortex-M7 TRM 4.1): invalidate, then enable. */
   th_dsb();
@@ -112,6 +81,87 @@ void th_board_early_init(void) {
   SCB_CCR |= SCB_CCR_DC;
   th_dsb();
   th_isb();
+}
+
+/* SYSCLK and rcc_pclk1 read back from the clock tree (8.5: sys_ck from SWS; PLL1 = ref / DIVM1 *
+ * (DIVN1 + 1) / (DIVP1 + 1); D1CPRE, HPRE, D2PPRE1 dividers of 8.7.8-8.7.9). */
+static void read_back(void) {
+  static const uint8_t ahb_shift[8] = {1, 2, 3, 4, 6, 7, 8, 9}; /* 1xxx: /2 /4 /8 /16 /64 /128 /256 /512 */
+  uint32_t sws = (RCC_CFGR >> 3) & 7u, hsi = 64000000u >> ((RCC_CR >> 3) & 3u), sys = hsi;
+  if (sws == 2u) sys = 8000000u; /* HSE: the ST-LINK's 8 MHz MCO */
+  if (sws == 3u) {
+    uint32_t sel = RCC_PLLCKSELR, src = (sel & 3u) == 2u ? 8000000u : hsi, m = (sel >> 4) & 0x3Fu;
+    uint32_t div = RCC_PLL1DIVR, n = (div & 0x1FFu) + 1u, p = ((div >> 9) & 0x7Fu) + 1u;
+    sys = m ? (uint32_t)((uint64_t)src / m * n / p) : 0u;
+  }
+  uint32_t d1 = RCC_D1CFGR, d1cpre = (d1 >> 8) & 0xFu, hpre = d1 & 0xFu, ppre1 = (RCC_D2CFGR >> 4) & 7u;
+  uint32_t cpu = d1cpre & 8u ? sys >> ahb_shift[d1cpre & 7u] : sys;
+  uint32_t hclk = hpre & 8u ? cpu >> ahb_shift[hpre & 7u] : cpu;
+  th_stm32_clock.cpu_hz = cpu;
+  th_stm32_clock.usart_hz = ppre1 & 4u ? hclk >> ((ppre1 & 3u) + 1u) : hclk; /* USART234578SEL = pclk1 */
+}
+
+/* 480 MHz on revision V (VOS0 = VOS1 + overdrive), else 400 MHz at VOS1 (rev Y's limit); PLL1 on
+ * HSE bypass (8 MHz ST-LINK MCO), or on HSI 64 MHz / 8 when HSE does not start (solder bridge
+ * SB45 open, ST-LINK MCO off). Every ready flag has a timeout; on a failure the board stays on
+ * HSI 64 MHz, which always runs, and HELLO says why. */
+void th_stm32_clock_init(void) {
+  int rev_v = (DBGMCU_IDC >> 16) == REV_V, hse, vos0 = 0;
+  th_stm32_clock.source = "HSI 64 MHz (supply not ready)";
+  read_back();
+  if (!th_wait_bits(&PWR_CSR1, PWR_CSR1_ACTVOSRDY, PWR_CSR1_ACTVOSRDY)) return;
+  /* 6.6.2 Voltage scaling, raised before the clock: VOS1, then overdrive (VOS0) on rev V. */
+  PWR_D3CR = PWR_D3CR_VOS_SCALE1;
+  th_stm32_clock.source = "HSI 64 MHz (VOS1 not ready)";
+  if (!th_wait_bits(&PWR_D3CR, PWR_D3CR_VOSRDY, PWR_D3CR_VOSRDY)) return;
+  if (rev_v) {
+    RCC_APB4ENR |= 1u << 1; /* SYSCFGEN */
+    (void)RCC_APB4ENR;
+    SYSCFG_PWRCR |= 1u; /* ODEN */
+    vos0 = th_wait_bits(&PWR_D3CR, PWR_D3CR_VOSRDY, PWR_D3CR_VOSRDY);
+  }
+  /* Table 17 (4.3.8): 4 wait states + WRHIGHFREQ 2 cover AXI 240 MHz at VOS0 and 200 at VOS1.
+   * Raised before the clock and read back (4.3.8). */
+  FLASH_ACR = (2u << 4) | 4u;
+  th_stm32_clock.source = "HSI 64 MHz (flash latency)";
+  if (!th_wait_bits(&FLASH_ACR, 0xFu, 4u)) return;
+
+  /* 8.5.2 HSE bypass: the ST-LINK's 8 MHz MCO drives PH0 (UM2407 6.7.1). */
+  RCC_CR |= RCC_CR_HSEBYP | RCC_CR_HSEON;
+  hse = th_wait_bits(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY);
+  if (!hse) {
+    RCC_CR &= ~(RCC_CR_HSEON | RCC_CR_HSEBYP);
+    RCC_CR |= RCC_CR_HSION;
+    th_stm32_clock.source = "HSI 64 MHz (HSE and HSI failed)";
+    if (!th_wait_bits(&RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY)) return;
+  }
+  /* 8.5.5 PLL1: 8 MHz reference (HSE / 1 or HSI 64 / 8; PLL1RGE = 3: 8..16 MHz), wide VCO, N = 120
+   * (960 MHz, rev V VCOH limit) or N = 100 (800 MHz), P = 2 -> 480 or 400 MHz, Q = R = 4 (unused). */
+  RCC_PLLCKSELR = hse ? ((1u << 4) | 2u) : ((8u << 4) | 0u); /* DIVM1, PLLSRC = HSE (2) or HSI (0) */
+  RCC_PLLCFGR = (RCC_PLLCFGR & ~0xFu) | (3u << 2) | (1u << 16) | (1u << 17) | (1u << 18);
+  RCC_PLL1DIVR = ((vos0 ? 119u : 99u) << 0) | (1u << 9) | (3u << 16) | (3u << 24);
+  RCC_CR |= RCC_CR_PLL1ON;
+  if (!th_wait_bits(&RCC_CR, RCC_CR_PLL1RDY, RCC_CR_PLL1RDY)) {
+    RCC_CR &= ~RCC_CR_PLL1ON;
+    th_stm32_clock.source = hse ? "HSI 64 MHz (PLL1 did not lock)" : "HSI 64 MHz (no HSE, PLL1 no lock)";
+    return;
+  }
+  /* 8.7.8-8.7.10 bus prescalers: CPU /1, HPRE /2 (AXI/AHB 240 or 200), APB1..4 /2 (120 or 100,
+   * the maximum). Set before switching sys_ck. */
+  RCC_D1CFGR = (0u << 8) | (4u << 4) | 8u;
+  RCC_D2CFGR = (4u << 8) | (4u << 4);
+  RCC_D3CFGR = (4u << 4);
+  /* 8.7.7 RCC_CFGR.SW = 3 (PLL1), wait until SWS reports it. */
+  RCC_CFGR = (RCC_CFGR & ~7u) | 3u;
+  if (!th_wait_bits(&RCC_CFGR, 7u << 3, 3u << 3)) {
+    RCC_CFGR &= ~7u; /* back to HSI */
+    th_stm32_clock.source = "HSI (switch to PLL1 failed)";
+  } else if (hse) {
+    th_stm32_clock.source = vos0 ? "HSE 8 MHz bypass, PLL1, VOS0" : rev_v ? "HSE 8 MHz, PLL1, VOS0 failed" : "HSE 8 MHz, PLL1 (not rev V)";
+  } else {
+    th_stm32_clock.source = vos0 ? "HSI/8, PLL1, VOS0 (HSE failed)" : "HSI/8, PLL1 (HSE failed)";
+  }
+  read_back();
 }
 
 void th_stm32_board_init(void) {

@@ -1,10 +1,14 @@
 /* hal_stm32.c - HAL shared by the STM32 boards: polled USART, SysTick milliseconds, DWT CYCCNT
- * extended to 64 bits, trigger GPIO. The board file (stm32h7/, stm32l4/) sets clocks and pins
- * and defines TH_CPU_HZ, TH_USART_BASE, TH_TRIGGER_GPIO, TH_TRIGGER_PIN in board_config.h. */
+ * extended to 64 bits, trigger GPIO. The board file (stm32h7/, stm32l4/) sets clocks (recording
+ * what it reached in th_stm32_clock: baud rate and SysTick follow it) and pins, and defines
+ * TH_USART_BASE, TH_TRIGGER_GPIO, TH_TRIGGER_PIN in board_config.h. While a kernel is timed
+ * (hal_timing) the SysTick interrupt is off, so only DWT counts: a kernel of more than 2^32
+ * cycles (8.9 s at 480 MHz, 53 s at 80 MHz) would lose wraps; hal_counter folds them otherwise. */
 #include <stdint.h>
 
 #include "board_config.h"
 #include "hal.h"
+#include "stm32_clock.h"
 #include "stm32_regs.h"
 
 #ifndef TH_UART_BAUD
@@ -15,6 +19,7 @@
  * the GPIO ports' clocks and routes the pins. */
 void th_stm32_board_init(void);
 
+th_stm32_clock_t th_stm32_clock;
 static volatile uint32_t ms;
 static volatile uint32_t cyc_hi, cyc_last; /* 64-bit extension of the 32-bit CYCCNT */
 static int initialised;
@@ -37,6 +42,7 @@ void SysTick_Handler(void) {
 void hal_init(void) {
   if (initialised) return;
   initialised = 1;
+  th_stm32_clock_init();
   th_stm32_board_init();
   /* Cycle counter (ARMv7-M ARM C1.8.6): trace enable, CoreSight unlock on M7, reset, enable. */
   SCB_DEMCR |= SCB_DEMCR_TRCENA;
@@ -46,12 +52,12 @@ void hal_init(void) {
   DWT_CYCCNT = 0;
   DWT_CTRL |= DWT_CTRL_CYCCNTENA;
   /* 1 kHz SysTick from the processor clock. */
-  SYST_RVR = TH_CPU_HZ / 1000u - 1u;
+  SYST_RVR = th_stm32_clock.cpu_hz / 1000u - 1u;
   SYST_CVR = 0;
   SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE;
-  /* USART: 8N1, oversampling by 16, kernel clock TH_USART_HZ. */
+  /* USART: 8N1, oversampling by 16, from the kernel clock the bring-up reached. */
   USART_CR1(TH_USART_BASE) = 0;
-  USART_BRR(TH_USART_BASE) = (TH_USART_HZ + TH_UART_BAUD / 2u) / TH_UART_BAUD;
+  USART_BRR(TH_USART_BASE) = (th_stm32_clock.usart_hz + TH_UART_BAUD / 2u) / TH_UART_BAUD;
   USART_CR3(TH_USART_BASE) = USART_CR3_OVRDIS;
   USART_CR1(TH_USART_BASE) = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
   th_gpio_out(TH_TRIGGER_GPIO, TH_TRIGGER_PIN);
@@ -104,9 +110,25 @@ static void trigger_pin(int high) {
 
 void hal_trigger(int level) {
   (void)level;
-  uint32_t start = DWT_CYCCNT, wait = (TH_CPU_HZ / 1000000u) * TH_TRIGGER_PULSE_US;
+  uint32_t start = DWT_CYCCNT, wait = (th_stm32_clock.cpu_hz / 1000000u) * TH_TRIGGER_PULSE_US;
   trigger_pin(0);
   while ((uint32_t)(DWT_CYCCNT - start) < wait) {
   }
   trigger_pin(1);
+}
+
+/* A timed kernel: the SysTick interrupt off (its ~20 cycles every millisecond would count), DWT
+ * alone counts; the wraps are folded at both ends. Milliseconds pause meanwhile (nothing times out
+ * during a run: the host waits for its reply). */
+void hal_timing(int on) {
+  th_irq_disable();
+  (void)cycles_update();
+  if (on) SYST_CSR &= ~SYST_CSR_TICKINT;
+  else SYST_CSR |= SYST_CSR_TICKINT;
+  th_irq_enable();
+}
+
+const char *hal_clock_source(uint32_t *hz) {
+  *hz = th_stm32_clock.cpu_hz;
+  return th_stm32_clock.source;
 }
