@@ -71,6 +71,13 @@ export async function calibrateCommand(o: CalibrateOptions): Promise<number> {
   const { openBoard } = await import('./board/open');
   const b = await openBoard({ board: o.board, port: o.port });
   try {
+    try {
+      await b.client.calibrate(0);
+    } catch (e) {
+      // A board without the loop (host-sim) refuses CALIBRATE: a board limitation, exit 3 like other board failures.
+      out(`calibrate ${b.info.name}: ${(e as Error).message}`);
+      return 3;
+    }
     const exp = expected(b.info);
     out(`calibrate ${b.info.name} (${b.info.cpu}), counter ${b.info.counterUnit}: loop of known length, ${exp.note}`);
     const r = await calibrateBoard(b);

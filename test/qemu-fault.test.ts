@@ -96,6 +96,6 @@ t.test('the CLI prints the fault for the point', { skip: why ?? false }, async (
   const cfg = path.join(dir, 'c.yml');
   fs.writeFileSync(cfg, 'seed: 1\nS: [8]\nE: [12]\nP: [5]\nH: [2]\ntestToRun: [projQK]\nprojQK:\n  kernel: linear_qk\n');
   const r = spawnSync(process.execPath, [path.join(ROOT, 'run-hil.js'), '--board', 'qemu-m4', '--port', q.port, '--config', cfg, '-q'], { encoding: 'utf8', timeout: 120_000 });
-  t.equal(r.status, 1, 'exit 1: a point failed');
+  t.equal(r.status, 3, 'exit 3: a point failed with a board error');
   t.match(r.stdout, /✗ projQK \(linear_qk\) S=8 E=12 P=5 H=2: qemu-m4 faulted in linear_qk: PC 0x[0-9A-F]{8}, CFSR 0x02000000 \(UsageFault: divide by zero\)/);
 });
