@@ -7,7 +7,7 @@ import { expandPoints } from './harness/points';
 import { formatTable } from './harness/table';
 import type { GoldenMode, PointResult } from './harness/sweep';
 import { runOnBoards, type BoardSlot } from './harness/run';
-import { parse as parseYaml } from 'yaml';
+import { locate, parseLocated } from './validate/yamlLocation';
 import { HostBoard } from './board/host';
 import type { Board } from './board/types';
 import type { EnergySource } from './energy/types';
@@ -177,20 +177,35 @@ function boardSpecs(opts: RunOpts): BoardSpec[] {
 }
 
 function loadBoardsFile(file: string): BoardSpec[] {
-  let doc: unknown;
+  let text: string;
   try {
-    doc = parseYaml(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'cannot read (ENOENT)' : (e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  const located = parseLocated(text);
+  if (located.doc.errors.length) {
+    const e = located.doc.errors[0];
+    const at = e.linePos?.[0];
+    throw new UsageError(`${file}${at ? `:${at.line}:${at.col}` : ''}: YAML: ${e.message.split('\n')[0]}`);
+  }
+  // Fields are named boards[i].key whether the file is a bare list or has a boards: key.
+  const fail = (field: string, detail: string): UsageError => {
+    const at = locate(located, inBoards ? field : field.replace(/^boards/, ''));
+    return new UsageError(`${file}${at ? `:${at}` : ''}: ${field || 'top level'}: ${detail}`);
+  };
+  const doc = located.doc.toJS() as unknown;
+  const inBoards = !Array.isArray(doc); // a mapping with boards:, else a bare list
   const list = Array.isArray(doc) ? doc : (doc as { boards?: unknown })?.boards;
-  if (!Array.isArray(list) || list.length === 0) throw new UsageError(`${file}: expected a list of boards ({ name, port?, energy? }) or a mapping with boards:`);
+  if (!Array.isArray(list) || list.length === 0) throw fail(inBoards ? 'boards' : '', `expected a list of boards ({ name, port?, energy? }) or a mapping with boards:, found ${JSON.stringify(list ?? doc)}`);
+  const at = (i: number, k: string): string => `boards[${i}]${k ? `.${k}` : ''}`;
   return list.map((b, i) => {
     const o = b as Record<string, unknown>;
-    const name = o?.name ?? o?.kind;
-    if (typeof name !== 'string') throw new UsageError(`${file}: boards[${i}].name: expected a board name (host-sim, qemu-m4, stm32h7, ...) but found ${JSON.stringify(name)}`);
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw fail(at(i, ''), `expected a mapping { name, port?, energy? }, found ${JSON.stringify(b)}`);
+    const name = o.name ?? o.kind;
+    if (typeof name !== 'string') throw fail(at(i, o.kind !== undefined ? 'kind' : 'name'), `expected a board name (host-sim, qemu-m4, stm32h7, ...), found ${JSON.stringify(name ?? null)}`);
     for (const k of ['port', 'energy'] as const) {
-      if (o[k] !== undefined && typeof o[k] !== 'string') throw new UsageError(`${file}: boards[${i}].${k}: expected a string but found ${JSON.stringify(o[k])}`);
+      if (o[k] !== undefined && typeof o[k] !== 'string') throw fail(at(i, k), `expected a string, found ${JSON.stringify(o[k])}`);
     }
     return { name, port: o.port as string | undefined, energy: o.energy as string | undefined };
   });

@@ -36,19 +36,19 @@ t.test('tinyhil keys: kernel, rq, T, split', async (t) => {
 });
 
 const bad: Array<[string, string, string]> = [
-  ['missing S', 'E: [8]\nP: [2]\nH: [1]\ntestToRun: [a]\na: { kernel: add }\n', 'bad.yml: S: missing'],
-  ['bad YAML', 'S: [4\nE: 8\n', 'bad.yml: line 2:1:'],
-  ['not a mapping', '- 1\n- 2\n', 'bad.yml: top level: expected a YAML mapping with cores, seed, S, E, P, H, testToRun'],
-  ['zero S', base('testToRun: [a]\na: { kernel: add }\n').replace('S: [4]', 'S: [0]'), 'bad.yml: S[0]: expected an integer in 1..65535 but found 0'],
-  ['float E', base('testToRun: [a]\na: { kernel: add }\n').replace('E: [8]', 'E: 2.5'), 'bad.yml: E: expected an integer in 1..65535 but found 2.5'],
-  ['cores 9', base('testToRun: [a]\na: { kernel: add }\n').replace('cores: 2', 'cores: 9'), 'bad.yml: cores: expected an integer in 1..8 but found 9'],
-  ['unknown kernelName', base('testToRun: [a]\na: { kernelName: linearXYZ }\n'), 'bad.yml: a.kernelName: unknown kernel "linearXYZ"; known: '],
-  ['unknown tinyhil kernel', base('testToRun: [a]\na: { kernel: conv2d }\n'), 'bad.yml: a.kernel: unknown kernel "conv2d"; tinyhil kernels: '],
-  ['test without block', base('testToRun: [a]\n'), 'bad.yml: testToRun[0]: test "a" has no block of its own'],
-  ['unknown test key', base('testToRun: [a]\na: { kernel: add, tile: 3 }\n'), 'bad.yml: a.tile: unknown key'],
-  ['bad div', base('testToRun: [a]\na: { kernel: linear_qk, rq: [[385, 40]] }\n'), 'bad.yml: a.rq[0]: div must be in 0..31 but found 40'],
-  ['bad split', base('testToRun: [a]\na: { kernel: av, split: diagonal }\n'), 'bad.yml: a.split: expected heads or rows but found "diagonal"'],
-  ['empty testToRun', base('testToRun: []\n'), 'bad.yml: testToRun: expected a non-empty list of test names'],
+  ['missing S', 'E: [8]\nP: [2]\nH: [1]\ntestToRun: [a]\na: { kernel: add }\n', 'bad.yml:1:1: S: missing'],
+  ['bad YAML', 'S: [4\nE: 8\n', 'bad.yml:2:1: YAML: '],
+  ['not a mapping', '- 1\n- 2\n', 'bad.yml:1:1: top level: expected a YAML mapping with cores, seed, S, E, P, H, testToRun'],
+  ['zero S', base('testToRun: [a]\na: { kernel: add }\n').replace('S: [4]', 'S: [0]'), 'bad.yml:3:5: S[0]: expected an integer in 1..65535, found 0'],
+  ['float E', base('testToRun: [a]\na: { kernel: add }\n').replace('E: [8]', 'E: 2.5'), 'bad.yml:4:4: E: expected an integer in 1..65535, found 2.5'],
+  ['cores 9', base('testToRun: [a]\na: { kernel: add }\n').replace('cores: 2', 'cores: 9'), 'bad.yml:1:8: cores: expected an integer in 1..8, found 9'],
+  ['unknown kernelName', base('testToRun: [a]\na: { kernelName: linearXYZ }\n'), 'bad.yml:8:18: a.kernelName: unknown kernel "linearXYZ"; known: '],
+  ['unknown tinyhil kernel', base('testToRun: [a]\na: { kernel: conv2d }\n'), 'bad.yml:8:14: a.kernel: unknown kernel "conv2d"; tinyhil kernels: '],
+  ['test without block', base('testToRun: [a]\n'), 'bad.yml:7:13: testToRun[0]: test "a" has no block of its own'],
+  ['unknown test key', base('testToRun: [a]\na: { kernel: add, tile: 3 }\n'), 'bad.yml:8:25: a.tile: unknown key'],
+  ['bad div', base('testToRun: [a]\na: { kernel: linear_qk, rq: [[385, 40]] }\n'), 'bad.yml:8:30: a.rq[0]: div must be in 0..31, found 40'],
+  ['bad split', base('testToRun: [a]\na: { kernel: av, split: diagonal }\n'), 'bad.yml:8:25: a.split: expected heads or rows, found "diagonal"'],
+  ['empty testToRun', base('testToRun: []\n'), 'bad.yml:7:12: testToRun: expected a non-empty list of test names'],
 ];
 for (const [what, text, msg] of bad) {
   t.test(`error: ${what}`, async (t) => {

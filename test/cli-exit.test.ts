@@ -34,8 +34,8 @@ const usage: Array<[string, string[], string]> = [
   ['unknown option', ['--frobnicate'], "error: unknown option '--frobnicate'"],
   ['bad choice', ['--golden', 'spec'], "error: option '--golden <ref>' argument 'spec' is invalid. Allowed choices are addon, ts, both."],
   ['missing argument', ['--config'], "error: option '-c, --config <file>' argument missing"],
-  ['unknown command, with a suggestion', ['reprot'], "error: unknown command 'reprot' (did you mean report?); commands: serve, model, report, flash, ports"],
-  ['unknown command, nothing close', ['frobnicate'], "error: unknown command 'frobnicate'; commands: serve, model, report, flash, ports"],
+  ['unknown command, with a suggestion', ['reprot'], "error: unknown command 'reprot' (did you mean report?); commands: "],
+  ['unknown command, nothing close', ['frobnicate'], "error: unknown command 'frobnicate'; commands: "],
   ['bad subcommand choice', ['report', 'x.jsonl', '--format', 'pdf'], "error: option '-f, --format <format>' argument 'pdf' is invalid. Allowed choices are md, csv, html."],
   ['subcommand missing argument', ['report'], "error: missing required argument 'file'"],
   ['config error', ['--board', 'host', '--config', '/nonexistent.yml'], 'error: /nonexistent.yml: file: cannot read (ENOENT)'],
@@ -47,7 +47,9 @@ for (const [what, args, line] of usage) {
   t.test(`exit 2: ${what}`, async (t) => {
     const r = cli(...args);
     t.equal(r.status, 2, r.stderr);
-    t.equal(r.stderr.split('\n').filter((l) => !l.startsWith('notice: '))[0], line);
+    const first = r.stderr.split('\n').filter((l) => !l.startsWith('notice: '))[0];
+    if (line.endsWith('commands: ')) t.match(first, new RegExp(`^${line.replace(/[()?.]/g, '\\$&')}(\\w+, )*report, `), first);
+    else t.equal(first, line);
     t.equal(r.stdout, '');
   });
 }

@@ -84,5 +84,9 @@ t.test('CLI error: boards file', async (t) => {
   fs.writeFileSync(f, '- name: host-sim\n- port: /dev/ttyACM0\n');
   const r = cli('--boards', f, '--config', fixture);
   t.equal(r.status, 2);
-  t.match(r.stderr, /boards\.yml: boards\[1\]\.name: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\) but found undefined/);
+  t.match(r.stderr, /^error: .*boards\.yml:2:3: boards\[1\]\.name: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\), found null$/m);
+  fs.writeFileSync(f, 'boards:\n  - name: host-sim\n    port: 7\n');
+  const r2 = cli('--boards', f, '--config', fixture);
+  t.equal(r2.status, 2);
+  t.match(r2.stderr, /^error: .*boards\.yml:3:11: boards\[0\]\.port: expected a string, found 7$/m);
 });

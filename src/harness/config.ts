@@ -2,12 +2,14 @@
 // (cores, seed, S/E/P/H lists, testToRun, per-test kernelName/inputGen/goldenKernel/platform)
 // plus tinyhil's own optional per-test keys (kernel, split, rq, consts, T).
 import * as fs from 'fs';
-import { parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { locate, parseLocated } from '../validate/yamlLocation';
 import { KERNEL_NAMES } from '../golden/registry';
 
+/** `FILE:LINE:COL field: expected …, found …` (LINE:COL when the field is in the file). */
 export class ConfigError extends Error {
-  constructor(file: string, field: string, message: string) {
-    super(`${file}: ${field}: ${message}`);
+  constructor(readonly file: string, readonly field: string, readonly detail: string, readonly at?: string) {
+    super(`${file}${at ? `:${at}` : ''}: ${field}: ${detail}`);
     this.name = 'ConfigError';
   }
 }
@@ -78,7 +80,7 @@ function intList(file: string, field: string, v: unknown, min: number, max: numb
   if (list.length === 0) throw new ConfigError(file, field, 'expected at least one value');
   return list.map((x, i) => {
     if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
-      throw new ConfigError(file, Array.isArray(v) ? `${field}[${i}]` : field, `expected an integer in ${min}..${max} but found ${JSON.stringify(x)}`);
+      throw new ConfigError(file, Array.isArray(v) ? `${field}[${i}]` : field, `expected an integer in ${min}..${max}, found ${JSON.stringify(x)}`);
     }
     return x;
   });
@@ -106,24 +108,34 @@ function resolveKernel(file: string, name: string, t: Record<string, unknown>, n
 }
 
 function parseRq(file: string, field: string, v: unknown): Array<[number, number]> {
-  if (!Array.isArray(v)) throw new ConfigError(file, field, `expected a list of [mul, div] pairs but found ${JSON.stringify(v)}`);
+  if (!Array.isArray(v)) throw new ConfigError(file, field, `expected a list of [mul, div] pairs, found ${JSON.stringify(v)}`);
   return v.map((p, i) => {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x))) {
-      throw new ConfigError(file, `${field}[${i}]`, `expected [mul, div] integers but found ${JSON.stringify(p)}`);
+      throw new ConfigError(file, `${field}[${i}]`, `expected [mul, div] integers, found ${JSON.stringify(p)}`);
     }
-    if (p[1] < 0 || p[1] > 31) throw new ConfigError(file, `${field}[${i}]`, `div must be in 0..31 but found ${p[1]}`);
-    if (p[0] < -(2 ** 31) || p[0] >= 2 ** 31) throw new ConfigError(file, `${field}[${i}]`, `mul must be an int32 but found ${p[0]}`);
+    if (p[1] < 0 || p[1] > 31) throw new ConfigError(file, `${field}[${i}]`, `div must be in 0..31, found ${p[1]}`);
+    if (p[0] < -(2 ** 31) || p[0] >= 2 ** 31) throw new ConfigError(file, `${field}[${i}]`, `mul must be an int32, found ${p[0]}`);
     return [p[0], p[1]] as [number, number];
   });
 }
 
 export function parseConfig(text: string, file: string): SweepConfig {
-  const doc = parseDocument(text);
+  const located = parseLocated(text);
+  const doc = located.doc;
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = e.linePos?.[0];
-    throw new ConfigError(file, line ? `line ${line.line}:${line.col}` : 'YAML', e.message.split('\n')[0]);
+    throw new ConfigError(file, 'YAML', e.message.split('\n')[0], line ? `${line.line}:${line.col}` : undefined);
   }
+  try {
+    return parseConfigDoc(doc, file);
+  } catch (e) {
+    if (e instanceof ConfigError && !e.at) throw new ConfigError(e.file, e.field, e.detail, locate(located, e.field));
+    throw e;
+  }
+}
+
+function parseConfigDoc(doc: Document, file: string): SweepConfig {
   const root = doc.toJS() as Record<string, unknown> | null;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new ConfigError(file, 'top level', 'expected a YAML mapping with cores, seed, S, E, P, H, testToRun');
   const notices: string[] = [];
@@ -140,7 +152,7 @@ export function parseConfig(text: string, file: string): SweepConfig {
   };
   if (!Array.isArray(root.testToRun) || root.testToRun.length === 0) throw new ConfigError(file, 'testToRun', 'expected a non-empty list of test names');
   const tests: TestSpec[] = root.testToRun.map((name, i) => {
-    if (typeof name !== 'string') throw new ConfigError(file, `testToRun[${i}]`, `expected a test name but found ${JSON.stringify(name)}`);
+    if (typeof name !== 'string') throw new ConfigError(file, `testToRun[${i}]`, `expected a test name, found ${JSON.stringify(name)}`);
     const block = root[name];
     if (block === undefined || block === null || typeof block !== 'object' || Array.isArray(block)) {
       throw new ConfigError(file, `testToRun[${i}]`, `test "${name}" has no block of its own (expected a mapping "${name}:" with kernelName)`);
@@ -152,11 +164,11 @@ export function parseConfig(text: string, file: string): SweepConfig {
     const ignored = IGNORED_TEST_KEYS.filter((k) => t[k] !== undefined);
     if (ignored.length) notices.push(`${name}: ${ignored.join(', ')} not needed by tinyhil (one firmware, tensors streamed); ignored`);
     if (t.platform === 'gvsoc') notices.push(`${name}: platform gvsoc (the GAP9 simulator) is not available in tinyhil; the test runs on the board given by --board`);
-    else if (t.platform !== undefined && typeof t.platform !== 'string') throw new ConfigError(file, `${name}.platform`, `expected a string but found ${JSON.stringify(t.platform)}`);
+    else if (t.platform !== undefined && typeof t.platform !== 'string') throw new ConfigError(file, `${name}.platform`, `expected a string, found ${JSON.stringify(t.platform)}`);
     const { kernel, split: refSplit } = resolveKernel(file, name, t, notices);
     let split = refSplit;
     if (t.split !== undefined) {
-      if (t.split !== 'heads' && t.split !== 'rows') throw new ConfigError(file, `${name}.split`, `expected heads or rows but found ${JSON.stringify(t.split)}`);
+      if (t.split !== 'heads' && t.split !== 'rows') throw new ConfigError(file, `${name}.split`, `expected heads or rows, found ${JSON.stringify(t.split)}`);
       split = t.split;
     }
     const spec: TestSpec = { name, kernel, split };
