@@ -13,6 +13,7 @@ import { MsgType } from '../src/protocol/constants';
 import { encodeFrame, helloRequest, parseFrame, runRequest, writeRequest } from '../src/protocol/frame';
 import type { RunRequest, Shape } from '../src/board/types';
 import { fcSeed } from './lib/fcSeed';
+import { KERNEL_NAMES } from '../src/golden/registry';
 
 function nativeUnavailable(): string | null {
   try {
@@ -42,7 +43,7 @@ function makeRequest(kernel: string, shape: Shape, seed: number, cores = 1, spli
   return { kernel, shape, rq, consts: kernel === 'gelu' ? [40, 1772, 1772] : [], inputs, cores, split };
 }
 
-const KERNELS = ['linear_qk', 'linear_v', 'linear_o', 'qk_softmax', 'av', 'fwsa', 'softmax', 'mhsa', 'mhsa_fwsa', 'mhsa_dft', 'layernorm', 'gelu', 'add', 'linear'];
+const KERNELS = KERNEL_NAMES; // every kernel of the table (src/golden/kernels.ts)
 
 t.test('host-sim over a pty', { skip }, async (t) => {
   const native = require('../src/native') as typeof import('../src/native');
