@@ -8,15 +8,8 @@ import { LinkBoard } from '../src/board/link';
 import { FaultInjector, memoryPair, openTransport, relay } from '../src/transport';
 import { MsgType } from '../src/protocol/constants';
 import type { RunRequest, Shape } from '../src/board/types';
+import { nativeUnavailable } from './lib/native';
 
-function nativeUnavailable(): string | null {
-  try {
-    require('../src/native').native();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 const skip = hostSimUnavailable() ?? nativeUnavailable() ?? false;
 
 function makeRequest(kernel: string, shape: Shape, seed: number): RunRequest {

@@ -14,15 +14,8 @@ import { encodeFrame, helloRequest, parseFrame, runRequest, writeRequest } from 
 import type { RunRequest, Shape } from '../src/board/types';
 import { fcSeed } from './lib/fcSeed';
 import { KERNEL_NAMES } from '../src/golden/registry';
+import { nativeUnavailable } from './lib/native';
 
-function nativeUnavailable(): string | null {
-  try {
-    require('../src/native').native();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 const skip = hostSimUnavailable() ?? nativeUnavailable() ?? false;
 
 /** A request with seeded inputs and the kernel's default rq/consts (docs/kernels.md). */

@@ -16,17 +16,10 @@ import { parseConfig } from '../src/harness/config';
 import { expandPoints, pointLabel, type TestPoint } from '../src/harness/points';
 import { runOnBoards } from '../src/harness/run';
 import type { PointResult } from '../src/harness/sweep';
+import { nativeUnavailable } from './lib/native';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { injected, socatMissing, startRelay } = require('../tools/fault-relay-start');
 
-function nativeUnavailable(): string | null {
-  try {
-    require('../src/native').native();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 const skip = socatMissing() || hostSimUnavailable() || nativeUnavailable() || false;
 const NOISE = ['--flip', '0.01', '--drop', '0.002', '--dup', '0.002'];
 

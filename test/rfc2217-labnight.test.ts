@@ -12,15 +12,8 @@ import { runPool, BoardFailure } from '../src/pool';
 import { ResultsWriter, readResults, loadResume, pointKey, recordFromPoint } from '../src/results';
 import { renderMarkdown } from '../src/report';
 import { ser2netMissing, startSer2net } from '../tools/ser2net/ser2net';
+import { nativeUnavailable } from './lib/native';
 
-function nativeUnavailable(): string | null {
-  try {
-    require('../src/native').native();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 const skip = ser2netMissing() ?? hostSimUnavailable() ?? nativeUnavailable() ?? false;
 
 function point(kernel: string, S: number): TestPoint {
