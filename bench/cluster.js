@@ -10,19 +10,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..');
-function load(mod) {
-  try {
-    return require(path.join(ROOT, 'dist', mod));
-  } catch (e) {
-    console.error(`bench:cluster needs the compiled TypeScript (dist/${mod}): run npm run build:ts first (${e.message})`);
-    process.exit(1);
-  }
-}
-function arg(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
+const { ROOT, loader, arg } = require('./lib');
+const load = loader('bench:cluster');
 
 const { openBoard } = load('board/open');
 const { qemuUnavailable } = load('board/qemu');

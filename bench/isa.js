@@ -14,19 +14,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
-const ROOT = path.resolve(__dirname, '..');
-function load(mod) {
-  try {
-    return require(path.join(ROOT, 'dist', mod));
-  } catch (e) {
-    console.error(`bench:isa needs the compiled TypeScript (dist/${mod}): run npm run build:ts first (${e.message})`);
-    process.exit(1);
-  }
-}
-function arg(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
+const { ROOT, loader, arg } = require('./lib');
+const load = loader('bench:isa');
 
 const ALL_BOARDS = ['qemu-m4', 'qemu-m7', 'qemu-rv32'];
 const boards = arg('--board', ALL_BOARDS.join(',')).split(',');
