@@ -2,7 +2,9 @@
 // bench/link.js - link cost: payload/wire efficiency of 4 KiB frames, and a fixed list of kernel runs
 // streamed to host-sim (time per run, bytes moved). Runs on dist/ when built, else on src/ via ts-node.
 // Then the damage table: the example sweep through tools/fault-relay.js at 0%, 0.1% and 1% damage.
-// Usage: node bench/link.js [--json FILE] [--repeat N] [--damage-config FILE] [--damage LIST] [--no-damage | --damage-only]
+// Then like with like on qemu-m4: a sample of the example sweep streamed to one running qemu-m4 vs
+// rebuilding the qemu-m4 firmware with the inputs baked in and booting QEMU per point.
+// Usage: node bench/link.js [--json FILE] [--repeat N] [--rebuild-points N] [--no-qemu] [--damage-config FILE] [--damage LIST] [--no-damage | --damage-only]
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -142,6 +144,46 @@ async function streamedVsRebuild() {
 }
 
 /**
+ * Like with like on qemu-m4: an even sample of --rebuild-points N points (default 8) of the example sweep,
+ * on one core, (a) streamed to one running qemu-m4 (the qemu-m4 board through src/, booted once) and
+ * (b) the reference harness's way, per point: regenerate the header, rebuild the qemu-m4 firmware from
+ * clean with the inputs baked in, boot it on QEMU and compare its output with the golden (bench/rebuild.js).
+ */
+async function qemuM4VsRebuild() {
+  const { qemuUnavailable } = require(path.join(lib, 'board', 'qemu'));
+  const why = qemuUnavailable('qemu-m4');
+  if (why) return { skipped: why };
+  const { loadConfig } = require(path.join(lib, 'harness', 'config'));
+  const { expandPoints } = require(path.join(lib, 'harness', 'points'));
+  const { runOnBoards } = require(path.join(lib, 'harness', 'run'));
+  const { KERNELS } = require(path.join(lib, 'golden'));
+  const { generateInputs } = require(path.join(lib, 'gen'));
+  const { rebuildSweepQemuM4 } = require('./rebuild');
+  const all = expandPoints(loadConfig(path.join(root, 'examples', 'testConfig.yml')));
+  const n = Math.min(all.length, Number(opt('--rebuild-points', '8')));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--rebuild-points: expected an integer >= 1, found ${opt('--rebuild-points')}`);
+  const sample = Array.from({ length: n }, (_, i) => ({ ...all[Math.floor((i * all.length) / n)], cores: 1 }));
+  const tb = process.hrtime.bigint();
+  const board = await openBoard({ board: 'qemu-m4' });
+  const bootSeconds = Number(process.hrtime.bigint() - tb) / 1e9;
+  let streamed;
+  try {
+    const t0 = process.hrtime.bigint();
+    const { results } = await runOnBoards([{ board }], sample, { quiet: true, log: () => undefined });
+    streamed = { seconds: Number(process.hrtime.bigint() - t0) / 1e9, bootSeconds, ok: results.filter((r) => r.bitExact).length, total: results.length };
+  } finally {
+    await board.close();
+  }
+  const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const rebuilt = await rebuildSweepQemuM4(sample, {
+    KERNELS, generateInputs, kernelId: (k) => native.kernelInfo(k).id,
+    golden: (p, ins) => native.run({ kernel: p.kernel, shape: p.shape, split: p.split, rq: p.rq, consts: p.consts, inputs: ins.map(bytes), cores: 1 }),
+  });
+  if (rebuilt.skipped) return { skipped: rebuilt.skipped };
+  return { points: all.length, sample: sample.map((p) => `${p.kernel} ${JSON.stringify(p.shape)}`), streamed, rebuilt };
+}
+
+/**
  * Time and bytes of one sweep through the fault relay at each damage level d: bytes flipped with
  * probability d, dropped with d/5, duplicated with d/5, each direction (d = 1%: the issue-8 line).
  * Every level runs the same points on a fresh host-sim and must end with every point bit-exact.
@@ -212,6 +254,18 @@ async function damageTable() {
     console.log(`  rebuild per point (reference): ${cmp.rebuilt.seconds.toFixed(2)} s for ${cmp.rebuilt.total} points (${(1000 * perRebuilt).toFixed(0)} ms/point), ${cmp.rebuilt.ok}/${cmp.rebuilt.total} bit-exact${cmp.rebuiltSample < cmp.points ? ` (an even sample; the whole sweep would take ~${(perRebuilt * cmp.points).toFixed(0)} s; --rebuild-all to run it)` : ''}`);
     console.log(`  streamed is ${(perRebuilt / perStreamed).toFixed(0)}x faster per point (target >= 10x)`);
   }
+  const m4 = args.includes('--damage-only') || args.includes('--no-qemu') ? { skipped: args.includes('--no-qemu') ? '--no-qemu' : '--damage-only' } : await qemuM4VsRebuild();
+  if (m4.skipped) console.log(`\nqemu-m4 streamed vs rebuild skipped: ${m4.skipped}`);
+  else {
+    const ps = m4.streamed.seconds / m4.streamed.total;
+    const pr = m4.rebuilt.seconds / m4.rebuilt.total;
+    console.log(`\nLike with like on qemu-m4, one core: ${m4.rebuilt.total} of the ${m4.points} example points (an even sample; --rebuild-points N), measured in this run:`);
+    console.log('  point                                           rebuild+boot s');
+    m4.sample.forEach((name, i) => console.log(`  ${name.padEnd(47)} ${m4.rebuilt.perPoint[i].toFixed(2).padStart(14)}`));
+    console.log(`  streamed to one running qemu-m4:        ${m4.streamed.seconds.toFixed(2)} s for ${m4.streamed.total} points (${(1000 * ps).toFixed(1)} ms/point; boot ${m4.streamed.bootSeconds.toFixed(2)} s once, not counted), ${m4.streamed.ok}/${m4.streamed.total} bit-exact`);
+    console.log(`  rebuild firmware + boot QEMU per point:  ${m4.rebuilt.seconds.toFixed(2)} s for ${m4.rebuilt.total} points (${(1000 * pr).toFixed(0)} ms/point), ${m4.rebuilt.ok}/${m4.rebuilt.total} bit-exact`);
+    console.log(`  streamed is ${(pr / ps).toFixed(0)}x faster per point (${(m4.rebuilt.seconds / (m4.streamed.seconds + m4.streamed.bootSeconds)).toFixed(0)}x counting the one boot)`);
+  }
   const dmg = args.includes('--no-damage') ? { skipped: '--no-damage' } : await damageTable();
   if (dmg.skipped) console.log(`\nDamage table skipped: ${dmg.skipped}`);
   else {
@@ -225,7 +279,7 @@ async function damageTable() {
     }
   }
   const json = opt('--json');
-  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw, streamedVsRebuild: cmp, damage: dmg }, null, 2));
+  if (json) fs.writeFileSync(json, JSON.stringify({ frameEfficiency: eff, sweep: sw, streamedVsRebuild: cmp, qemuM4VsRebuild: m4, damage: dmg }, null, 2));
 })().catch((e) => {
   console.error(e.message);
   process.exit(1);

@@ -97,4 +97,60 @@ async function rebuildSweep(points, { KERNELS, generateInputs, kernelId, golden 
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, ok, total: points.length };
 }
 
-module.exports = { rebuildSweep, header };
+function waitExit(child, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/**
+ * The same flow for the qemu-m4 firmware: per point, regenerate point.h, rebuild the firmware project
+ * from clean (`cmake --build --target clean`, then the kernels, board support and
+ * firmware/boards/common/point_main.c for the cortex-m4 with arm-none-eabi-gcc, two jobs), boot it on
+ * qemu-system-arm -M mps2-an386 (the qemu-m4 board's machine and -icount), read the output it prints
+ * in hex on the UART and compare it with the golden. Returns { seconds, ok, total, perPoint: [s] },
+ * or { skipped } when the toolchain or QEMU is missing.
+ */
+async function rebuildSweepQemuM4(points, { KERNELS, generateInputs, kernelId, golden }) {
+  const which = (exe) => (process.env.PATH || '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, exe)));
+  for (const exe of ['arm-none-eabi-gcc', 'qemu-system-arm', 'cmake']) if (!which(exe)) return { skipped: `${exe} is not installed` };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-rebuild-m4-'));
+  const build = path.join(dir, 'build');
+  const cfg = spawnSync('cmake', ['-S', path.join(root, 'firmware'), '-B', build, '-DTH_BOARD=qemu-m4', `-DTH_POINT_DIR=${dir}`, '-DTH_DEFINES=',
+    `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'toolchains', 'cortex-m4.cmake')}`], { encoding: 'utf8' });
+  if (cfg.status !== 0) throw new Error(`cmake configure for the qemu-m4 point firmware failed:\n${cfg.stdout}${cfg.stderr}`);
+  const elf = path.join(build, 'tinyhil-qemu-m4-point.elf');
+  let ok = 0;
+  const perPoint = [];
+  const t0 = process.hrtime.bigint();
+  try {
+    for (const p of points) {
+      const tp = process.hrtime.bigint();
+      const inputs = generateInputs(p.kernel, p.shape, p.seed);
+      fs.writeFileSync(path.join(dir, 'point.h'), header(p, kernelId(p.kernel), inputs, KERNELS));
+      await compile('cmake', ['--build', build, '--target', 'clean']); // make clean
+      await compile('cmake', ['--build', build, '-j2', '--target', 'tinyhil-qemu-m4-point']);
+      // The qemu-m4 board's machine and -icount (src/board/qemu.ts); UART 0 on stdout.
+      const q = spawn('qemu-system-arm', ['-M', 'mps2-an386', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-icount', 'shift=7',
+        '-semihosting-config', 'enable=on,target=native', '-kernel', elf], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      q.stdout.on('data', (d) => (text += d.toString('latin1')));
+      const code = await waitExit(q, 120000);
+      const m = /OUT ([0-9a-f]*)\nEND 0\n/.exec(text);
+      if (code === 0 && m && Buffer.from(golden(p, inputs)).equals(Buffer.from(m[1], 'hex'))) ok++;
+      perPoint.push(Number(process.hrtime.bigint() - tp) / 1e9);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, ok, total: points.length, perPoint };
+}
+
+module.exports = { rebuildSweep, rebuildSweepQemuM4, header };
