@@ -7,7 +7,9 @@ import { expandPoints } from './harness/points';
 import { formatTable } from './harness/table';
 import type { GoldenMode, PointResult } from './harness/sweep';
 import { runOnBoards, type BoardSlot } from './harness/run';
+import { z } from 'zod';
 import { locate, parseLocated } from './validate/yamlLocation';
+import { check, said } from './validate/zod';
 import { HostBoard } from './board/host';
 import type { Board } from './board/types';
 import type { EnergySource } from './energy/types';
@@ -190,26 +192,31 @@ function loadBoardsFile(file: string): BoardSpec[] {
     throw new UsageError(`${file}${at ? `:${at.line}:${at.col}` : ''}: YAML: ${e.message.split('\n')[0]}`);
   }
   // Fields are named boards[i].key whether the file is a bare list or has a boards: key.
-  const fail = (field: string, detail: string): UsageError => {
-    const at = locate(located, inBoards ? field : field.replace(/^boards/, ''));
-    return new UsageError(`${file}${at ? `:${at}` : ''}: ${field || 'top level'}: ${detail}`);
-  };
   const doc = located.doc.toJS() as unknown;
   const inBoards = !Array.isArray(doc); // a mapping with boards:, else a bare list
   const list = Array.isArray(doc) ? doc : (doc as { boards?: unknown })?.boards;
-  if (!Array.isArray(list) || list.length === 0) throw fail(inBoards ? 'boards' : '', `expected a list of boards ({ name, port?, energy? }) or a mapping with boards:, found ${JSON.stringify(list ?? doc)}`);
-  const at = (i: number, k: string): string => `boards[${i}]${k ? `.${k}` : ''}`;
-  return list.map((b, i) => {
-    const o = b as Record<string, unknown>;
-    if (!o || typeof o !== 'object' || Array.isArray(o)) throw fail(at(i, ''), `expected a mapping { name, port?, energy? }, found ${JSON.stringify(b)}`);
-    const name = o.name ?? o.kind;
-    if (typeof name !== 'string') throw fail(at(i, o.kind !== undefined ? 'kind' : 'name'), `expected a board name (host-sim, qemu-m4, stm32h7, ...), found ${JSON.stringify(name ?? null)}`);
-    for (const k of ['port', 'energy'] as const) {
-      if (o[k] !== undefined && typeof o[k] !== 'string') throw fail(at(i, k), `expected a string, found ${JSON.stringify(o[k])}`);
-    }
-    return { name, port: o.port as string | undefined, energy: o.energy as string | undefined };
-  });
+  const r = check(boardsSchema, list ?? doc, inBoards ? ['boards'] : []);
+  if (r.ok) return r.data.map((o) => ({ name: (o.name ?? o.kind) as string, port: o.port, energy: o.energy }));
+  const { field, detail } = r.problem;
+  const shownField = inBoards ? field : `boards${field}`;
+  const at = locate(located, inBoards ? field : field.replace(/^boards/, ''));
+  throw new UsageError(`${file}${at ? `:${at}` : ''}: ${shownField || 'top level'}: ${detail}`);
 }
+
+const BOARD_NAME = 'a board name (host-sim, qemu-m4, stm32h7, ...)';
+const BOARD_MAPPING = 'a mapping { name, port?, energy? }';
+const BOARD_LIST = 'a list of boards ({ name, port?, energy? }) or a mapping with boards:';
+const optString = z.string(said('a string')).optional();
+const byName = z.object({ name: z.string(said(BOARD_NAME)), port: optString, energy: optString }, said(BOARD_MAPPING)).passthrough();
+const byKind = z.object({ kind: z.string(said(BOARD_NAME)), port: optString, energy: optString }, said(BOARD_MAPPING)).passthrough();
+type BoardEntry = { name?: string; kind?: string; port?: string; energy?: string };
+/** name, or the reference's kind when name is absent (a union would only say "no member matched"). */
+const boardItem = z.unknown().superRefine((o, ctx) => {
+  const m = o && typeof o === 'object' ? (o as Record<string, unknown>) : {};
+  const r = (m.name === undefined && m.kind !== undefined ? byKind : byName).safeParse(o);
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue(issue as z.IssueData);
+}) as unknown as z.ZodType<BoardEntry>;
+const boardsSchema = z.array(boardItem, said(BOARD_LIST)).min(1, { message: BOARD_LIST });
 
 export function buildProgram(): Command {
   const program = new Command();

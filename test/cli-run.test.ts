@@ -84,9 +84,17 @@ t.test('CLI error: boards file', async (t) => {
   fs.writeFileSync(f, '- name: host-sim\n- port: /dev/ttyACM0\n');
   const r = cli('--boards', f, '--config', fixture);
   t.equal(r.status, 2);
-  t.match(r.stderr, /^error: .*boards\.yml:2:3: boards\[1\]\.name: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\), found null$/m);
+  t.match(r.stderr, /^error: .*boards\.yml:2:3: boards\[1\]\.name: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\), found nothing$/m);
   fs.writeFileSync(f, 'boards:\n  - name: host-sim\n    port: 7\n');
   const r2 = cli('--boards', f, '--config', fixture);
   t.equal(r2.status, 2);
   t.match(r2.stderr, /^error: .*boards\.yml:3:11: boards\[0\]\.port: expected a string, found 7$/m);
+  fs.writeFileSync(f, '- kind: 5\n');
+  const r3 = cli('--boards', f, '--config', fixture);
+  t.equal(r3.status, 2);
+  t.match(r3.stderr, /^error: .*boards\.yml:1:9: boards\[0\]\.kind: expected a board name \(host-sim, qemu-m4, stm32h7, \.\.\.\), found 5$/m);
+  fs.writeFileSync(f, 'boards: []\n');
+  const r4 = cli('--boards', f, '--config', fixture);
+  t.equal(r4.status, 2);
+  t.match(r4.stderr, /^error: .*boards\.yml:1:9: boards: expected a list of boards \(\{ name, port\?, energy\? \}\) or a mapping with boards:, found \[\]$/m);
 });

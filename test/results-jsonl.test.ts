@@ -44,9 +44,9 @@ t.test('writer refuses a bad record naming the field', async (t) => {
   const file = path.join(t.testdir(), 'a.jsonl');
   const w = ResultsWriter.open(file);
   t.throws(() => w.append({ ...rec(), counter: 'fast' } as unknown as ResultRecord),
-    { message: `results record for ${file}: field "counter" must be a finite number, got "fast"` });
+    { message: `results record for ${file}: counter: expected a finite number, found "fast"` });
   t.throws(() => w.append(rec({ shape: { S: 0, E: 1, P: 1, H: 1 } })),
-    { message: `results record for ${file}: field "shape.S" must be an integer >= 1, got 0` });
+    { message: `results record for ${file}: shape.S: expected an integer >= 1, found 0` });
   w.close();
   t.equal(fs.readFileSync(file, 'utf8'), '', 'nothing written');
 });
@@ -83,7 +83,10 @@ t.test('a torn line in the middle is an error naming file and line', async (t) =
   });
   t.throws(() => readResults(file), { message: new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: `) });
   fs.writeFileSync(file, JSON.stringify(rec()) + '\n' + JSON.stringify({ ...rec(), bitExact: 'yes' }) + '\n');
-  t.throws(() => readResults(file), { message: `${file}:2: field "bitExact" must be a boolean, got "yes"` });
+  // The column is the field's key in that line.
+  const col = JSON.stringify({ ...rec(), bitExact: 'yes' }).indexOf('"bitExact":') + 1;
+  t.ok(col > 1);
+  t.throws(() => readResults(file), { message: `${file}:2:${col}: bitExact: expected a boolean, found "yes"` });
   t.throws(() => readResults(path.join(path.dirname(file), 'nope.jsonl')), { message: /^results file .*nope\.jsonl: ENOENT/ });
 });
 
@@ -145,11 +148,17 @@ t.test('resume: finished points are skipped, failed points run again', async (t)
 });
 
 t.test('checkRecord messages', async (t) => {
-  t.throws(() => checkRecord([], 'x:1'), { message: 'x:1: a results record must be a JSON object' });
+  t.throws(() => checkRecord([], 'x:1'), { message: 'x:1: record: expected a JSON object, found []' });
+  // A nested field's column is its own key's, not the first "S" of the line.
+  const line = '{"test":"S","shape":{"E":1,"S":0,"P":1,"H":1}}';
+  t.throws(() => checkRecord(JSON.parse(line), 'x:1', line), { message: 'x:1:1: board: expected a string, found nothing' });
+  const full = JSON.stringify({ ...rec(), test: 'S', shape: { E: 1, S: 0, P: 1, H: 1 } });
+  t.throws(() => parseResults(full + '\n', 'r.jsonl'), { message: `r.jsonl:1:${full.indexOf('"S":0') + 1}: shape.S: expected an integer >= 1, found 0` });
+  t.throws(() => checkRecord({ ...rec(), energy: 3 }, 'x:1'), { message: 'x:1: energy: expected an object { source, perInferenceUj, ... }, found 3' });
   const { board: _b, ...noBoard } = rec();
-  t.throws(() => checkRecord(noBoard, 'x:1'), { message: 'x:1: field "board" must be a string, got nothing' });
+  t.throws(() => checkRecord(noBoard, 'x:1'), { message: 'x:1: board: expected a string, found nothing' });
   t.throws(() => checkRecord({ ...rec(), energy: { joules: 1 } }, 'x:1'),
-    { message: 'x:1: field "energy" must be an object with "source" (string) and "perInferenceUj" (number)' });
+    { message: 'x:1: energy.source: expected a string, found nothing' });
 });
 
 t.test('errored points need no counters; measured fields must be finite', async (t) => {
@@ -157,8 +166,8 @@ t.test('errored points need no counters; measured fields must be finite', async 
     cores: 1, bitExact: false, macs: 2560, error: 'board stopped answering', timestamp: '2026-01-02T03:04:05.000Z' };
   t.same(checkRecord(errored, 'x:1'), errored);
   const { error: _e, ...noError } = errored;
-  t.throws(() => checkRecord(noError, 'x:1'), { message: 'x:1: field "counter" must be a finite number, got nothing' });
-  t.throws(() => checkRecord({ ...rec(), macPerCount: Infinity }, 'x:1'), { message: 'x:1: field "macPerCount" must be a finite number, got null' });
+  t.throws(() => checkRecord(noError, 'x:1'), { message: 'x:1: counter: expected a finite number, found nothing' });
+  t.throws(() => checkRecord({ ...rec(), macPerCount: Infinity }, 'x:1'), { message: 'x:1: macPerCount: expected a finite number, found Infinity' });
 });
 
 t.test('recordFromPoint keeps T only for mhsa_dft and converts energy to µJ / pJ', async (t) => {

@@ -32,7 +32,7 @@ export function parseResults(text: string, file: string): ReadResults {
       const shown = line.length > 60 ? `${line.slice(0, 60)}...` : line;
       throw new Error(`${file}:${i + 1}: not a JSON results record (${(e as Error).message}): ${shown}`);
     }
-    records.push(checkRecord(obj, `${file}:${i + 1}`));
+    records.push(checkRecord(obj, `${file}:${i + 1}`, line));
   }
   return { records, warnings };
 }

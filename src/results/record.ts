@@ -1,4 +1,6 @@
-// record.ts - the results record (one JSON line per finished test point), its validation and resume key.
+// record.ts - the results record (one JSON line per finished test point), its validation (zod) and resume key.
+import { z } from 'zod';
+import { check, said, type Path } from '../validate/zod';
 
 export interface EnergyRecord {
   /** Where the number came from: "model", "ppk2 /dev/ttyACM2 (...)", ... */
@@ -46,41 +48,48 @@ export function pointKey(p: PointId): string {
   return `${p.board} ${p.test}/${p.kernel} S=${s.S} E=${s.E} P=${s.P} H=${s.H}${t} cores=${p.cores}`;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'object';
-const REQUIRED: Array<[keyof ResultRecord, Kind]> = [
-  ['board', 'string'], ['firmwareVersion', 'string'], ['kernel', 'string'], ['test', 'string'],
-  ['shape', 'object'], ['cores', 'number'], ['bitExact', 'boolean'], ['macs', 'number'], ['timestamp', 'string'],
-];
-/** Required unless the record carries an error. */
-const MEASURED: Array<[keyof ResultRecord, Kind]> = [
-  ['counter', 'number'], ['counterUnit', 'string'], ['macPerCount', 'number'], ['arenaPeak', 'number'],
-];
+const finite = (): z.ZodNumber => z.number(said('a finite number')).finite({ message: 'a finite number' });
+const str = (): z.ZodString => z.string(said('a string'));
+const dim = (): z.ZodNumber => z.number(said('an integer >= 1')).int({ message: 'an integer >= 1' }).min(1, { message: 'an integer >= 1' });
 
-/** Throws naming the first bad field; `where` prefixes the message ("out.jsonl:12"). */
-export function checkRecord(x: unknown, where: string): ResultRecord {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Error(`${where}: a results record must be a JSON object`);
-  const r = x as Record<string, unknown>;
-  if (r.error !== undefined && typeof r.error !== 'string') throw new Error(`${where}: field "error" must be a string`);
-  for (const [k, kind] of [...REQUIRED, ...MEASURED]) {
-    const v = r[k];
-    if (v === undefined && r.error !== undefined && MEASURED.some(([m]) => m === k)) continue;
-    const ok = kind === 'object' ? typeof v === 'object' && v !== null : typeof v === kind && (kind !== 'number' || Number.isFinite(v));
-    if (!ok) throw new Error(`${where}: field "${k}" must be a ${kind === 'number' ? 'finite number' : kind}, got ${JSON.stringify(v) ?? 'nothing'}`);
+const energySchema = z.object({ source: str(), perInferenceUj: finite(), perMacPj: finite().optional(), avgPowerMw: finite().optional(),
+  estimate: z.boolean(said('a boolean')).optional() }, said('an object { source, perInferenceUj, ... }')).passthrough();
+
+/** Fields in the order they are checked; counter, counterUnit, macPerCount, arenaPeak required unless `error` is there. */
+const MEASURED = ['counter', 'counterUnit', 'macPerCount', 'arenaPeak'] as const;
+export const recordSchema = z.object({
+  error: str().optional(),
+  board: str(), port: str().optional(), firmwareVersion: str(), kernel: str(), test: str(),
+  shape: z.object({ S: dim(), E: dim(), P: dim(), H: dim(), T: dim().optional() }, said('an object { S, E, P, H, T? }')).passthrough(),
+  cores: finite(), bitExact: z.boolean(said('a boolean')), mismatch: str().optional(), macs: finite(), timestamp: str(),
+  counter: finite().optional(), counterUnit: str().optional(), macPerCount: finite().optional(), arenaPeak: finite().optional(),
+  energy: energySchema.optional(),
+}, said('a JSON object')).passthrough().superRefine((r, ctx) => {
+  if (r.error !== undefined) return;
+  for (const k of MEASURED) {
+    if (r[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: k === 'counterUnit' ? 'a string' : 'a finite number' });
   }
-  const shape = r.shape as Record<string, unknown>;
-  for (const k of ['S', 'E', 'P', 'H']) {
-    if (!Number.isInteger(shape[k]) || (shape[k] as number) < 1) {
-      throw new Error(`${where}: field "shape.${k}" must be an integer >= 1, got ${JSON.stringify(shape[k]) ?? 'nothing'}`);
-    }
+});
+
+/** LINE:COL-style column of a field inside one JSON line: its key's quote, else 1 (the record). */
+export function columnOf(line: string, path: Path): number {
+  let at = -1;
+  for (const p of path) {
+    if (typeof p !== 'string') break;
+    const i = line.indexOf(`${JSON.stringify(p)}:`, at + 1);
+    if (i < 0) break;
+    at = i;
   }
-  if (shape.T !== undefined && (!Number.isInteger(shape.T) || (shape.T as number) < 1)) {
-    throw new Error(`${where}: field "shape.T" must be an integer >= 1, got ${JSON.stringify(shape.T)}`);
-  }
-  if (r.energy !== undefined) {
-    const e = r.energy as Record<string, unknown>;
-    if (typeof e !== 'object' || e === null || typeof e.source !== 'string' || typeof e.perInferenceUj !== 'number') {
-      throw new Error(`${where}: field "energy" must be an object with "source" (string) and "perInferenceUj" (number)`);
-    }
-  }
-  return r as unknown as ResultRecord;
+  return at < 0 ? 1 : at + 1;
+}
+
+/**
+ * Throws `WHERE[:COL]: field: expected …, found …` for the first bad field; `where` prefixes the
+ * message ("out.jsonl:12"); `line`, the record's JSON text, adds the column.
+ */
+export function checkRecord(x: unknown, where: string, line?: string): ResultRecord {
+  const r = check(recordSchema, x);
+  if (r.ok) return x as ResultRecord;
+  const col = line === undefined ? '' : `:${columnOf(line, r.problem.path)}`;
+  throw new Error(`${where}${col}: ${r.problem.field || 'record'}: ${r.problem.detail}`);
 }
