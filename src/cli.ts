@@ -9,7 +9,7 @@ import type { GoldenMode, PointResult } from './harness/sweep';
 import { runOnBoards, type BoardSlot } from './harness/run';
 import { z } from 'zod';
 import { locate, parseLocated } from './validate/yamlLocation';
-import { check, said } from './validate/zod';
+import { byValue, check, said } from './validate/zod';
 import { HostBoard } from './board/host';
 import type { Board } from './board/types';
 import type { EnergySource } from './energy/types';
@@ -210,12 +210,11 @@ const optString = z.string(said('a string')).optional();
 const byName = z.object({ name: z.string(said(BOARD_NAME)), port: optString, energy: optString }, said(BOARD_MAPPING)).passthrough();
 const byKind = z.object({ kind: z.string(said(BOARD_NAME)), port: optString, energy: optString }, said(BOARD_MAPPING)).passthrough();
 type BoardEntry = { name?: string; kind?: string; port?: string; energy?: string };
-/** name, or the reference's kind when name is absent (a union would only say "no member matched"). */
-const boardItem = z.unknown().superRefine((o, ctx) => {
+/** name, or the reference's kind when name is absent. */
+const boardItem = byValue<BoardEntry>((o) => {
   const m = o && typeof o === 'object' ? (o as Record<string, unknown>) : {};
-  const r = (m.name === undefined && m.kind !== undefined ? byKind : byName).safeParse(o);
-  if (!r.success) for (const issue of r.error.issues) ctx.addIssue(issue as z.IssueData);
-}) as unknown as z.ZodType<BoardEntry>;
+  return m.name === undefined && m.kind !== undefined ? byKind : byName;
+});
 const boardsSchema = z.array(boardItem, said(BOARD_LIST)).min(1, { message: BOARD_LIST });
 
 export function buildProgram(): Command {

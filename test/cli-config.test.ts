@@ -36,19 +36,23 @@ t.test('tinyhil keys: kernel, rq, T, split', async (t) => {
 });
 
 const bad: Array<[string, string, string]> = [
-  ['missing S', 'E: [8]\nP: [2]\nH: [1]\ntestToRun: [a]\na: { kernel: add }\n', 'bad.yml:1:1: S: missing'],
+  ['missing S', 'E: [8]\nP: [2]\nH: [1]\ntestToRun: [a]\na: { kernel: add }\n', 'bad.yml:1:1: S: expected a list of integers in 1..65535, found nothing'],
   ['bad YAML', 'S: [4\nE: 8\n', 'bad.yml:2:1: YAML: '],
-  ['not a mapping', '- 1\n- 2\n', 'bad.yml:1:1: top level: expected a YAML mapping with cores, seed, S, E, P, H, testToRun'],
+  ['not a mapping', '- 1\n- 2\n', 'bad.yml:1:1: top level: expected a YAML mapping with cores, seed, S, E, P, H, testToRun, found [1,2]'],
   ['zero S', base('testToRun: [a]\na: { kernel: add }\n').replace('S: [4]', 'S: [0]'), 'bad.yml:3:5: S[0]: expected an integer in 1..65535, found 0'],
   ['float E', base('testToRun: [a]\na: { kernel: add }\n').replace('E: [8]', 'E: 2.5'), 'bad.yml:4:4: E: expected an integer in 1..65535, found 2.5'],
   ['cores 9', base('testToRun: [a]\na: { kernel: add }\n').replace('cores: 2', 'cores: 9'), 'bad.yml:1:8: cores: expected an integer in 1..8, found 9'],
-  ['unknown kernelName', base('testToRun: [a]\na: { kernelName: linearXYZ }\n'), 'bad.yml:8:18: a.kernelName: unknown kernel "linearXYZ"; known: '],
-  ['unknown tinyhil kernel', base('testToRun: [a]\na: { kernel: conv2d }\n'), 'bad.yml:8:14: a.kernel: unknown kernel "conv2d"; tinyhil kernels: '],
-  ['test without block', base('testToRun: [a]\n'), 'bad.yml:7:13: testToRun[0]: test "a" has no block of its own'],
-  ['unknown test key', base('testToRun: [a]\na: { kernel: add, tile: 3 }\n'), 'bad.yml:8:25: a.tile: unknown key'],
-  ['bad div', base('testToRun: [a]\na: { kernel: linear_qk, rq: [[385, 40]] }\n'), 'bad.yml:8:30: a.rq[0]: div must be in 0..31, found 40'],
+  ['unknown kernelName', base('testToRun: [a]\na: { kernelName: linearXYZ }\n'), 'bad.yml:8:18: a.kernelName: expected a kernel name (give kernelName, or tinyhil\'s kernel; known: linear_qk, '],
+  ['unknown tinyhil kernel', base('testToRun: [a]\na: { kernel: conv2d }\n'), 'bad.yml:8:14: a.kernel: expected a tinyhil kernel (linear_qk, '],
+  ['test without block', base('testToRun: [a]\n'), 'bad.yml:7:13: testToRun[0]: expected a test with a block of its own (a mapping "a:" with kernelName), found "a"'],
+  ['unknown test key', base('testToRun: [a]\na: { kernel: add, tile: 3 }\n'), 'bad.yml:8:25: a.tile: expected a known key (kernelName, inputGen, goldenKernel, platform, appFolder, templateGen, kernel, split, rq, consts, T), found "tile"'],
+  ['bad div', base('testToRun: [a]\na: { kernel: linear_qk, rq: [[385, 40]] }\n'), 'bad.yml:8:36: a.rq[0][1]: expected a div in 0..31, found 40'],
   ['bad split', base('testToRun: [a]\na: { kernel: av, split: diagonal }\n'), 'bad.yml:8:25: a.split: expected heads or rows, found "diagonal"'],
-  ['empty testToRun', base('testToRun: []\n'), 'bad.yml:7:12: testToRun: expected a non-empty list of test names'],
+  ['short rq pair', base('testToRun: [a]\na: { kernel: av, rq: [[1]] }\n'), 'bad.yml:8:23: a.rq[0]: expected a [mul, div] pair of integers, found [1]'],
+  ['empty consts', base('testToRun: [a]\na: { kernel: av, consts: [] }\n'), 'bad.yml:8:26: a.consts: expected at least one integer in -2147483648..2147483647, found []'],
+  ['no kernel at all', base('testToRun: [a]\na: { goldenKernel: x }\n'), `bad.yml:8:4: a.kernelName: expected a kernel name (give kernelName, or tinyhil's kernel; known: linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add, linear, linearQK_4x2_H, linearV_4x2_H, linearO_4x2_H, matmulSoftmax_4x2_S, matmulSoftmax_4x2_H, matmul_4x2_S, matmul_4x2_H, matmulSoftmax_FWA_v1, matmulSoftmax_FWA_v2, matmulSoftmax_FWA_v3_H, matmulSoftmax_FWA_v3_S), found nothing`],
+  ['bad cores list', base('testToRun: [a]\na: { kernel: add }\n').replace('cores: 2', 'cores: [1, x]'), 'bad.yml:1:12: cores[1]: expected an integer in 1..8, found "x"'],
+  ['empty testToRun', base('testToRun: []\n'), 'bad.yml:7:12: testToRun: expected a non-empty list of test names, found []'],
 ];
 for (const [what, text, msg] of bad) {
   t.test(`error: ${what}`, async (t) => {

@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import type { Document } from 'yaml';
 import { locate, parseLocated } from '../validate/yamlLocation';
 import { KERNEL_NAMES } from '../golden/registry';
+import { z } from 'zod';
+import { byValue, check, intIn, said, shown, type Path } from '../validate/zod';
 
 /** `FILE:LINE:COL field: expected …, found …` (LINE:COL when the field is in the file). */
 export class ConfigError extends Error {
@@ -71,28 +73,45 @@ const BY_TEMPLATE: Record<string, string> = {
   generateTemplateMHSAPULPNN: 'mhsa',
 };
 
-const KNOWN_TEST_KEYS = new Set(['kernelName', 'inputGen', 'goldenKernel', 'platform', 'appFolder', 'templateGen', 'kernel', 'split', 'rq', 'consts', 'T']);
 const IGNORED_TEST_KEYS = ['appFolder', 'templateGen'];
 const KNOWN_TOP_KEYS = new Set(['cores', 'seed', 'S', 'E', 'P', 'H', 'testToRun']);
 
-function intList(file: string, field: string, v: unknown, min: number, max: number): number[] {
-  const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0) throw new ConfigError(file, field, 'expected at least one value');
-  return list.map((x, i) => {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
-      throw new ConfigError(file, Array.isArray(v) ? `${field}[${i}]` : field, `expected an integer in ${min}..${max}, found ${JSON.stringify(x)}`);
-    }
-    return x;
-  });
+/** One integer or a non-empty list of them; always a list after parsing. */
+const intList = (min: number, max: number): z.ZodType<number[]> => byValue<number[]>((v) => Array.isArray(v) || v === undefined
+  ? z.array(intIn(min, max), said(`a list of integers in ${min}..${max}`)).min(1, { message: `at least one integer in ${min}..${max}` })
+  : intIn(min, max).transform((x) => [x]));
+const INT32: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
+const dims = (): z.ZodType<number[]> => intList(1, 65535);
+
+const TOP = 'a YAML mapping with cores, seed, S, E, P, H, testToRun';
+const topSchema = z.object({
+  S: dims(), E: dims(), P: dims(), H: dims(),
+  testToRun: z.array(z.string(said('a test name')), said('a non-empty list of test names')).min(1, { message: 'a non-empty list of test names' }),
+  cores: intList(1, 8).optional(),
+  seed: intList(0, 0xffffffff).optional(),
+}, said(TOP)).passthrough();
+
+const rqPair = z.tuple([intIn(...INT32, 'a mul (int32)'), intIn(0, 31, 'a div in 0..31')], { errorMap: () => ({ message: 'a [mul, div] pair of integers' }) });
+const TEST_KEYS = 'kernelName, inputGen, goldenKernel, platform, appFolder, templateGen, kernel, split, rq, consts, T';
+const testSchema = z.object({
+  kernelName: z.unknown(), inputGen: z.unknown(), goldenKernel: z.unknown(), appFolder: z.unknown(), templateGen: z.unknown(),
+  platform: z.string(said('a string')).optional(),
+  kernel: z.enum(KERNEL_NAMES as [string, ...string[]], { errorMap: () => ({ message: `a tinyhil kernel (${KERNEL_NAMES.join(', ')})` }) }).optional(),
+  split: z.enum(['heads', 'rows'], { errorMap: () => ({ message: 'heads or rows' }) }).optional(),
+  rq: z.array(rqPair, said('a list of [mul, div] pairs')).optional(),
+  consts: intList(...INT32).optional(),
+  T: dims().optional(),
+}, said('a mapping with kernelName')).strict({ message: `a known key (${TEST_KEYS})` });
+
+/** Throws the first schema problem as a ConfigError (located later by parseConfig). */
+function checked<S extends z.ZodTypeAny>(file: string, schema: S, v: unknown, base: Path = []): z.infer<S> {
+  const r = check(schema, v, base);
+  if (r.ok) return r.data;
+  throw new ConfigError(file, r.problem.field || 'top level', r.problem.detail);
 }
 
-function resolveKernel(file: string, name: string, t: Record<string, unknown>, notices: string[]): { kernel: string; split: 'heads' | 'rows' } {
-  if (t.kernel !== undefined) {
-    if (typeof t.kernel !== 'string' || !KERNEL_NAMES.includes(t.kernel)) {
-      throw new ConfigError(file, `${name}.kernel`, `unknown kernel ${JSON.stringify(t.kernel)}; tinyhil kernels: ${KERNEL_NAMES.join(', ')}`);
-    }
-    return { kernel: t.kernel, split: 'heads' };
-  }
+function resolveKernel(file: string, name: string, t: z.infer<typeof testSchema>, notices: string[]): { kernel: string; split: 'heads' | 'rows' } {
+  if (t.kernel !== undefined) return { kernel: t.kernel, split: 'heads' };
   const kn = t.kernelName;
   if (typeof kn === 'string' && KERNEL_NAMES.includes(kn)) return { kernel: kn, split: 'heads' };
   if (typeof kn === 'string' && REFERENCE_KERNELS[kn]) return REFERENCE_KERNELS[kn];
@@ -103,20 +122,7 @@ function resolveKernel(file: string, name: string, t: Record<string, unknown>, n
     if (kn === 'pulp_nn_linear_i8_i8_i8') notices.push(`${name}: pulp-nn's generic linear kernel is not part of tinyhil; running tinyhil's ${mapped} (same math, same layout)`);
     return { kernel: mapped, split: 'heads' };
   }
-  if (kn === undefined) throw new ConfigError(file, `${name}.kernelName`, 'missing (give kernelName, or tinyhil\'s kernel)');
-  throw new ConfigError(file, `${name}.kernelName`, `unknown kernel ${JSON.stringify(kn)}; known: ${[...KERNEL_NAMES, ...Object.keys(REFERENCE_KERNELS)].join(', ')}`);
-}
-
-function parseRq(file: string, field: string, v: unknown): Array<[number, number]> {
-  if (!Array.isArray(v)) throw new ConfigError(file, field, `expected a list of [mul, div] pairs, found ${JSON.stringify(v)}`);
-  return v.map((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x))) {
-      throw new ConfigError(file, `${field}[${i}]`, `expected [mul, div] integers, found ${JSON.stringify(p)}`);
-    }
-    if (p[1] < 0 || p[1] > 31) throw new ConfigError(file, `${field}[${i}]`, `div must be in 0..31, found ${p[1]}`);
-    if (p[0] < -(2 ** 31) || p[0] >= 2 ** 31) throw new ConfigError(file, `${field}[${i}]`, `mul must be an int32, found ${p[0]}`);
-    return [p[0], p[1]] as [number, number];
-  });
+  throw new ConfigError(file, `${name}.kernelName`, `expected a kernel name (give kernelName, or tinyhil's kernel; known: ${[...KERNEL_NAMES, ...Object.keys(REFERENCE_KERNELS)].join(', ')}), found ${shown(kn)}`);
 }
 
 export function parseConfig(text: string, file: string): SweepConfig {
@@ -136,50 +142,27 @@ export function parseConfig(text: string, file: string): SweepConfig {
 }
 
 function parseConfigDoc(doc: Document, file: string): SweepConfig {
-  const root = doc.toJS() as Record<string, unknown> | null;
-  if (!root || typeof root !== 'object' || Array.isArray(root)) throw new ConfigError(file, 'top level', 'expected a YAML mapping with cores, seed, S, E, P, H, testToRun');
+  const root = checked(file, topSchema, doc.toJS());
   const notices: string[] = [];
-  for (const k of ['S', 'E', 'P', 'H', 'testToRun']) {
-    if (root[k] === undefined || root[k] === null) throw new ConfigError(file, k, 'missing');
-  }
-  const cores = root.cores === undefined ? 1 : intList(file, 'cores', root.cores, 1, 8)[0];
-  const seed = root.seed === undefined ? 42 : intList(file, 'seed', root.seed, 0, 0xffffffff)[0];
-  const dims = {
-    S: intList(file, 'S', root.S, 1, 65535),
-    E: intList(file, 'E', root.E, 1, 65535),
-    P: intList(file, 'P', root.P, 1, 65535),
-    H: intList(file, 'H', root.H, 1, 65535),
-  };
-  if (!Array.isArray(root.testToRun) || root.testToRun.length === 0) throw new ConfigError(file, 'testToRun', 'expected a non-empty list of test names');
   const tests: TestSpec[] = root.testToRun.map((name, i) => {
-    if (typeof name !== 'string') throw new ConfigError(file, `testToRun[${i}]`, `expected a test name, found ${JSON.stringify(name)}`);
-    const block = root[name];
+    const block = (root as Record<string, unknown>)[name];
     if (block === undefined || block === null || typeof block !== 'object' || Array.isArray(block)) {
-      throw new ConfigError(file, `testToRun[${i}]`, `test "${name}" has no block of its own (expected a mapping "${name}:" with kernelName)`);
+      throw new ConfigError(file, `testToRun[${i}]`, `expected a test with a block of its own (a mapping "${name}:" with kernelName), found ${shown(name)}`);
     }
-    const t = block as Record<string, unknown>;
-    for (const k of Object.keys(t)) {
-      if (!KNOWN_TEST_KEYS.has(k)) throw new ConfigError(file, `${name}.${k}`, `unknown key (known: ${[...KNOWN_TEST_KEYS].join(', ')})`);
-    }
-    const ignored = IGNORED_TEST_KEYS.filter((k) => t[k] !== undefined);
+    const t = checked(file, testSchema, block, [name]);
+    const ignored = IGNORED_TEST_KEYS.filter((k) => t[k as keyof typeof t] !== undefined);
     if (ignored.length) notices.push(`${name}: ${ignored.join(', ')} not needed by tinyhil (one firmware, tensors streamed); ignored`);
     if (t.platform === 'gvsoc') notices.push(`${name}: platform gvsoc (the GAP9 simulator) is not available in tinyhil; the test runs on the board given by --board`);
-    else if (t.platform !== undefined && typeof t.platform !== 'string') throw new ConfigError(file, `${name}.platform`, `expected a string, found ${JSON.stringify(t.platform)}`);
     const { kernel, split: refSplit } = resolveKernel(file, name, t, notices);
-    let split = refSplit;
-    if (t.split !== undefined) {
-      if (t.split !== 'heads' && t.split !== 'rows') throw new ConfigError(file, `${name}.split`, `expected heads or rows, found ${JSON.stringify(t.split)}`);
-      split = t.split;
-    }
-    const spec: TestSpec = { name, kernel, split };
-    if (t.rq !== undefined) spec.rq = parseRq(file, `${name}.rq`, t.rq);
-    if (t.consts !== undefined) spec.consts = intList(file, `${name}.consts`, t.consts, -(2 ** 31), 2 ** 31 - 1);
-    if (t.T !== undefined) spec.T = intList(file, `${name}.T`, t.T, 1, 65535);
+    const spec: TestSpec = { name, kernel, split: t.split ?? refSplit };
+    if (t.rq !== undefined) spec.rq = t.rq;
+    if (t.consts !== undefined) spec.consts = t.consts;
+    if (t.T !== undefined) spec.T = t.T;
     return spec;
   });
   const unknownTop = Object.keys(root).filter((k) => !KNOWN_TOP_KEYS.has(k) && !(root[k] && typeof root[k] === 'object' && !Array.isArray(root[k])));
   if (unknownTop.length) notices.push(`${file}: unknown top-level keys ignored: ${unknownTop.join(', ')}`);
-  return { file, cores, seed, ...dims, tests, notices };
+  return { file, cores: root.cores?.[0] ?? 1, seed: root.seed?.[0] ?? 42, S: root.S, E: root.E, P: root.P, H: root.H, tests, notices };
 }
 
 export function loadConfig(file: string): SweepConfig {

@@ -47,7 +47,7 @@ export function problemOf(issue: ZodIssue, value: unknown, base: Path = []): Pro
   const path = [...base, ...issue.path];
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
-    return { path: [...path, key], field: fieldName([...path, key]), detail: `expected no key ${JSON.stringify(key)} (${issue.message}), found one` };
+    return { path: [...path, key], field: fieldName([...path, key]), detail: `expected ${issue.message}, found ${JSON.stringify(key)}` };
   }
   return { path, field: fieldName(path), detail: `expected ${expectation(issue)}, found ${shown(valueAt(value, issue.path))}` };
 }
@@ -67,4 +67,18 @@ export function said(what: string): { message: string; invalid_type_error: strin
 
 export function intIn(min: number, max: number, what = `an integer in ${min}..${max}`): z.ZodNumber {
   return z.number(said(what)).int({ message: what }).min(min, { message: what }).max(max, { message: what });
+}
+
+/**
+ * A schema chosen by the value itself (a scalar or a list of them; name or kind): issues keep the
+ * chosen schema's own words, where z.union would say only that no member matched.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the chosen schemas take different inputs
+export function byValue<T>(choose: (v: unknown) => z.ZodType<T, z.ZodTypeDef, any>): z.ZodType<T> {
+  return z.unknown().transform((v, ctx) => {
+    const r = choose(v).safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue(issue as z.IssueData);
+    return z.NEVER;
+  }) as unknown as z.ZodType<T>;
 }
