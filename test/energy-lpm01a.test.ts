@@ -1,4 +1,4 @@
-// energy-lpm01a.test.ts - the LPM01A driver against the simulator (tools/sim/lpm01a.js) on a real pty pair
+// energy-lpm01a.test.ts - the LPM01A driver against the simulator (tools/sim/lpm01a.js) over TCP (tools/sim/tcp.js, tcp:// through the Transport layer) and, where marked, on a real pty pair
 // (socat), with the device's recorded quirks on: calibration latency after `volt`, NULs, one TimeStamp a second,
 // `event N ris`, summary after stop, a supply that differs from the set value. Each quirk and fault has a test.
 import t from 'tap';
@@ -9,7 +9,7 @@ const { openPtyPair } = require('../tools/sim/pty');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Lpm01aSim } = require('../tools/sim/lpm01a');
 
-import { simTest, withSim as withSimOf } from './lib/sim';
+import { ptyTest, simTest, withPtySim, withSim as withSimOf } from './lib/sim';
 
 const board = { name: 'stm32l4', clockHz: 80e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, F = 5000;
@@ -17,6 +17,9 @@ const ACTUAL_MV = 3297; // the shield's real supply after `volt 3300m`: read bac
 
 const withSim = (simOpts: any, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
   withSimOf(Lpm01aSim, { idleA: IDLE, activeA: ACTIVE }, { ...simOpts, quirks: { actualMv: ACTUAL_MV, ...(simOpts.quirks ?? {}) } }, fn);
+/** The same on a real pty pair (socat): the simulator as the standalone tool runs it. */
+const withSimPty = (simOpts: any, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
+  withPtySim(Lpm01aSim, { idleA: IDLE, activeA: ACTIVE }, { ...simOpts, quirks: { actualMv: ACTUAL_MV, ...(simOpts.quirks ?? {}) } }, fn);
 
 /** A board window of `samples` sample periods; its counter says the runs took `busy` of that time. */
 const windowOf = (sim: any, samples: number, repeat: number, busy = 0.99) => async () => {
@@ -29,8 +32,8 @@ const SETUP = ['stop', 'htc', 'version', 'volt 3300m', 'freq 5k', 'acqtime 0', '
 
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
 
-simTest('output energy (default): the shield\'s per-period energies summed between the last two events', (t) =>
-  withSim({}, async (sim, host) => {
+ptyTest('output energy (default): the shield\'s per-period energies summed between the last two events', (t) =>
+  withSimPty({}, async (sim, host) => {
     const src: EnergySource = await openEnergySource(`lpm01a:${host}`, board);
     try {
       t.equal(src.describe(), `lpm01a ${host} (3300 mV, 5 kHz, output energy, acqmode dyn, trigger D7 fal)`);
@@ -293,7 +296,7 @@ simTest('a port that does not exist', async (t) => {
   });
 });
 
-simTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+ptyTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
   const pty = await openPtyPair();
   const sim = await new Lpm01aSim({ path: pty.device }).open();
   const src = await openEnergySource(`lpm01a:${pty.host},timeout=400`, board);
@@ -310,7 +313,7 @@ simTest('the instrument vanishing mid-acquisition is an error, not a hang', asyn
   }
 });
 
-simTest('standalone simulator: node tools/sim/lpm01a.js serves a driver', async (t) => {
+ptyTest('standalone simulator: node tools/sim/lpm01a.js serves a driver', async (t) => {
   const { spawn } = await import('child_process');
   const child = spawn(process.execPath, ['tools/sim/lpm01a.js', '--window-ms', '20', '--period-ms', '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));

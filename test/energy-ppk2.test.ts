@@ -1,4 +1,4 @@
-// energy-ppk2.test.ts - the PPK2 driver against the simulator (tools/sim/ppk2.js) on a real pty pair (socat):
+// energy-ppk2.test.ts - the PPK2 driver against the simulator (tools/sim/ppk2.js) over TCP (tools/sim/tcp.js, tcp:// through the Transport layer) and, where marked, on a real pty pair (socat):
 // energy vs the analytic value with the device's calibration, exact command bytes, the documented quirks
 // (range-switch transients, counter glitches and gaps, stored zeros, ranges 5..7, streaming at open) and faults.
 import t from 'tap';
@@ -9,13 +9,16 @@ const { openPtyPair } = require('../tools/sim/pty');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Ppk2Sim, encodeCurrent } = require('../tools/sim/ppk2');
 
-import { simTest, withSim as withSimOf } from './lib/sim';
+import { ptyTest, simTest, withPtySim, withSim as withSimOf } from './lib/sim';
 
 const board = { name: 'stm32h7', clockHz: 480e6, counterKind: 'cycles' as const };
 const IDLE = 1e-3, ACTIVE = 12.5e-3, V = 3.3, F = 100_000;
 
 const withSim = (simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
   withSimOf(Ppk2Sim, { idleA: IDLE, activeA: ACTIVE }, simOpts, fn);
+/** The same on a real pty pair (socat): the simulator as the standalone tool runs it. */
+const withSimPty = (simOpts: object, fn: (sim: any, host: string) => Promise<void>): Promise<void> =>
+  withPtySim(Ppk2Sim, { idleA: IDLE, activeA: ACTIVE }, simOpts, fn);
 
 /** PPK2 commands have no replies: wait until the simulator has read `n` of them. */
 async function received(sim: any, n: number): Promise<void> {
@@ -33,8 +36,8 @@ const SETTLE = { settleMs: 20000 };
 const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
 const rel = (a: number, b: number) => Math.abs(a - b) / b;
 
-simTest('integrates over the logic-high window with the device calibration; close powers the target off', (t) =>
-  withSim({ quirks: { transients: false } }, async (sim, host) => {
+ptyTest('integrates over the logic-high window with the device calibration; close powers the target off', (t) =>
+  withSimPty({ quirks: { transients: false } }, async (sim, host) => {
     const src = await openEnergySource(`ppk2:${host},trig=level,filter=off`, board);
     try {
       t.equal(src.describe(), `ppk2 ${host} (source meter 3300 mV, trigger D0)`);
@@ -275,7 +278,7 @@ simTest('trig=pulses on a line that idles low is refused', (t) =>
     }
   }));
 
-simTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
+ptyTest('the instrument vanishing mid-acquisition is an error, not a hang', async (t) => {
   const pty = await openPtyPair();
   const sim = await new Ppk2Sim({ path: pty.device }).open();
   const src = await openEnergySource(`ppk2:${pty.host},timeout=400,trig=level`, board);
@@ -292,7 +295,7 @@ simTest('the instrument vanishing mid-acquisition is an error, not a hang', asyn
   }
 });
 
-simTest('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t) => {
+ptyTest('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t) => {
   const { spawn } = await import('child_process');
   const child = spawn(process.execPath, ['tools/sim/ppk2.js', '--window-ms', '20', '--period-ms', '150', '--bit', '1', '--quirks', '{"transients":false}'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));

@@ -7,6 +7,7 @@ import { Ppk2Source } from './ppk2';
 import { parseEnergySpec } from './spec';
 import type { EnergySpec } from './spec';
 import type { EnergySource } from './types';
+import type { Transport } from '../transport';
 
 export * from './types';
 export { parseEnergySpec, LPM01A_FREQS } from './spec';
@@ -22,14 +23,16 @@ export type { BoardWindow } from './window';
  * Opens an energy source for a board. `spec` is the --energy text ('model', 'lpm01a:/dev/ttyACM1',
  * 'ppk2:/dev/ttyACM2', with options) or an already parsed spec. `board` is the board's hello
  * (BoardInfo has every field needed). Instruments are configured on open; call close() when done.
- * Open an instrument that powers the board BEFORE opening the board's link.
+ * Open an instrument that powers the board BEFORE opening the board's link. The instrument's port may be a
+ * device path, a pty, tcp://host:port or rfc2217://host:port (e.g. exported by ser2net); `opts.transport`
+ * hands over a link opened already (tests: one end of memoryPair()), the port then only names it in messages.
  */
-export async function openEnergySource(spec: string | EnergySpec, board: ModelBoard): Promise<EnergySource> {
+export async function openEnergySource(spec: string | EnergySpec, board: ModelBoard, opts: { transport?: Transport } = {}): Promise<EnergySource> {
   const s = typeof spec === 'string' ? parseEnergySpec(spec) : spec;
   switch (s.kind) {
     case 'model': return new ModelSource(s, board);
-    case 'lpm01a': return Lpm01aSource.open(s, board);
-    case 'ppk2': return Ppk2Source.open(s, board);
+    case 'lpm01a': return Lpm01aSource.open(s, board, opts.transport);
+    case 'ppk2': return Ppk2Source.open(s, board, opts.transport);
     default: throw new TypeError(`unknown energy source kind "${(s as { kind: string }).kind}"`);
   }
 }

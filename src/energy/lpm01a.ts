@@ -3,8 +3,7 @@
 // `event N` lines from the D7 trigger input. Sources: the PowerShield command table and MLPerf Tiny's energy
 // runner (mlcommons/tiny benchmark/runner: power_manager_lpm.py, serial_device.py, main.py, runner_utils.py),
 // ST UM2243 (hardware ranges), EEMBC energyrunner issue #8 (firmware 1.0.6). Details in docs/energy.md.
-import { ReadlineParser } from '@serialport/parser-readline';
-import type { SerialPort } from 'serialport';
+import type { Transport } from '../transport';
 import type { Lpm01aSpec } from './spec';
 import { LPM01A_DYN_MAX_A } from './spec';
 import { classifyLpm01aLine, looksLikeDamagedSamples, parseLpm01aVersion, parseLpm01aVolt } from './lpm01aLines';
@@ -12,6 +11,7 @@ import type { Lpm01aLine } from './lpm01aLines';
 import { findLpm01aWindow } from './lpm01aWindow';
 import type { EventMark } from './lpm01aWindow';
 import { closeSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
+import type { InstrumentLink } from './serial';
 import { formatSI, makeResult } from './types';
 import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
 import { counterSeconds, windowCrossCheck } from './crosscheck';
@@ -111,14 +111,19 @@ export class Lpm01aSource implements EnergySource {
   private setupNotes: string[] = [];
   private lastLineAt = Date.now();
 
-  private constructor(private readonly spec: Lpm01aSpec, private readonly sp: SerialPort, private readonly board?: ModelBoard) {
-    const parser = sp.pipe(new ReadlineParser({ delimiter: '\n' }));
-    parser.on('data', (line: string) => this.onLine(line));
+  private partial: Buffer = Buffer.alloc(0);
+
+  private constructor(private readonly spec: Lpm01aSpec, private readonly sp: InstrumentLink, private readonly board?: ModelBoard) {
+    sp.t.onData((chunk) => this.onChunk(chunk));
     watchSerial(sp, this.where(), () => this.closed, (e) => this.acq?.fail(e));
   }
 
-  static async open(spec: Lpm01aSpec, board?: ModelBoard): Promise<Lpm01aSource> {
-    const sp = await openSerial('LPM01A', spec.port, spec.baudRate);
+  /**
+   * Opens the shield at `spec.port` (device path, pty, tcp://, rfc2217://) at its 3,686,400 baud, or over
+   * `transport` when given (a link opened by the caller, e.g. one end of memoryPair()).
+   */
+  static async open(spec: Lpm01aSpec, board?: ModelBoard, transport?: Transport): Promise<Lpm01aSource> {
+    const sp = await openSerial('LPM01A', spec.port, spec.baudRate, transport);
     const src = new Lpm01aSource(spec, sp, board);
     try {
       await src.setup();
@@ -139,6 +144,17 @@ export class Lpm01aSource implements EnergySource {
 
   private where(): string {
     return `LPM01A on ${this.spec.port}`;
+  }
+
+  /** Splits the byte stream into lines at '\n' (chunks may end anywhere), decoded as UTF-8. */
+  private onChunk(chunk: Buffer): void {
+    let data = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
+    let nl: number;
+    while ((nl = data.indexOf(0x0a)) >= 0) {
+      this.onLine(data.subarray(0, nl).toString('utf8'));
+      data = data.subarray(nl + 1);
+    }
+    this.partial = Buffer.from(data);
   }
 
   private onLine(raw: string): void {

@@ -2,13 +2,14 @@
 // words decoded in a worker thread (ppk2Worker.ts); the measured window is marked on a logic-port bit wired to
 // the board's trigger GPIO. Sources: Nordic pc-nrfconnect-ppk (src/device/serialDevice.ts, constants.ts,
 // doc/docs/troubleshooting.md) and IRNAS ppk2-api-python (src/ppk2_api/ppk2_api.py); details in docs/energy.md.
-import type { SerialPort } from 'serialport';
+import type { Transport } from '../transport';
 import type { Ppk2Spec } from './spec';
 import { PPK2_OP, PPK2_SAMPLE_HZ, parsePpk2Metadata, ppk2RegulatorBytes } from './ppk2Decode';
 import type { Ppk2Metadata } from './ppk2Decode';
 import { Ppk2Decoder } from './ppk2Decoder';
 import type { Ppk2Summary } from './ppk2Stream';
-import { closeSerial, flushSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
+import { closeSerial, openSerial, sleep, watchSerial, writeSerial } from './serial';
+import type { InstrumentLink } from './serial';
 import { formatSI, makeResult } from './types';
 import type { CloseOptions, EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from './types';
 import { counterSeconds, windowCrossCheck } from './crosscheck';
@@ -49,8 +50,8 @@ export class Ppk2Source implements EnergySource {
   private poweredTarget = false;
   private readonly decoder: Ppk2Decoder;
 
-  private constructor(private readonly spec: Ppk2Spec, private readonly sp: SerialPort, private readonly board?: ModelBoard) {
-    sp.on('data', (chunk: Buffer) => this.onData(chunk));
+  private constructor(private readonly spec: Ppk2Spec, private readonly sp: InstrumentLink, private readonly board?: ModelBoard) {
+    sp.t.onData((chunk) => this.onData(chunk));
     watchSerial(sp, this.where(), () => this.closing, (e) => this.acq?.fail(e));
     this.decoder = new Ppk2Decoder(
       (sum) => this.onChanged(sum),
@@ -58,8 +59,12 @@ export class Ppk2Source implements EnergySource {
     );
   }
 
-  static async open(spec: Ppk2Spec, board?: ModelBoard): Promise<Ppk2Source> {
-    const sp = await openSerial('PPK2', spec.port, 115200);
+  /**
+   * Opens the PPK2 at `spec.port` (device path, pty, tcp://, rfc2217://; USB CDC ignores the line rate), or
+   * over `transport` when given (a link opened by the caller, e.g. one end of memoryPair()).
+   */
+  static async open(spec: Ppk2Spec, board?: ModelBoard, transport?: Transport): Promise<Ppk2Source> {
+    const sp = await openSerial('PPK2', spec.port, 115200, transport);
     const src = new Ppk2Source(spec, sp, board);
     try {
       await src.setup();
@@ -156,9 +161,9 @@ export class Ppk2Source implements EnergySource {
     const settleMs = opts.settleMs ?? 2000;
     let watchdog: NodeJS.Timeout | undefined;
     try {
-      // Samples still in flight from an earlier acquisition would splice into this one: drain them first.
+      // Samples still in flight from an earlier acquisition would splice into this one: wait until they stop
+      // (the link reads continuously, so nothing stays behind in the OS; bytes while no acquisition runs are dropped).
       await this.quiet(50, 1000);
-      await flushSerial(this.sp);
       this.decoder.start({ cal: this.meta.cal, vddMv: this.spec.vddMv, bit: this.spec.bit, pulses: this.spec.trig === 'pulses', spikeFilter: this.spec.spikeFilter });
       this.acq = acq;
       await this.send([PPK2_OP.AverageStart]);

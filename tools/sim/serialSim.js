@@ -1,11 +1,18 @@
 // serialSim.js - what both instrument simulators share: the serial port on the device end of a pty
-// pair, and the queue of trigger windows (a window resolves once its samples have been streamed).
+// pair (o.path) or a TCP link (o.link, from tcp.js), and the queue of trigger windows (a window resolves once
+// its samples have been streamed).
 'use strict';
 const { SerialPort } = require('serialport');
 
 class SerialSim {
-  /** Subclasses set this.o (with .path), this.n (samples so far) and implement onData and stopStream. */
+  /** Subclasses set this.o (with .path or .link), this.n (samples so far) and implement onData and stopStream. */
   async openPort(baudRate, decode) {
+    if (this.o.link) {
+      // Same calls as a SerialPort: write(data, [enc], [cb]), isOpen, close(cb).
+      this.port = this.o.link;
+      this.port.onData((d) => this.onData(decode(d)));
+      return this;
+    }
     this.port = new SerialPort({ path: this.o.path, baudRate, autoOpen: false });
     await new Promise((res, rej) => this.port.open((e) => (e ? rej(e) : res())));
     this.port.on('error', () => undefined); // a read cancelled by close() is not the device's business
