@@ -1,7 +1,9 @@
 // native.ts - the C kernel library through the Node addon (binding/addon.cc):
 // kernel table, sizes, scratch, MACs, and runs on N threads. Names, not ids, at this level.
 import * as path from 'path';
+import { z } from 'zod';
 import type { RunRequest, Shape } from './board/types';
+import { check, intIn, said } from './validate/zod';
 
 export type Dtype = 'i8' | 'u8' | 'i16';
 
@@ -79,7 +81,34 @@ export function macs(name: string, shape: Shape): number {
   return native().macs(kernelInfo(name).id, fullShape(shape));
 }
 
+const INT32: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
+const dim = intIn(1, 65535);
+const rqPair = z.tuple([intIn(...INT32, 'a mul (int32)'), intIn(0, 31, 'a div in 0..31')], { errorMap: () => ({ message: 'a [mul, div] pair of integers' }) });
+
+/** What a run request must hold for kernel `k`, checked before the addon sees it (the addon keeps its own checks). */
+function requestSchema(k: KernelInfo, maxCores: number): z.ZodTypeAny {
+  return z.object({
+    shape: z.object({ S: dim, E: dim, P: dim, H: dim, T: dim.optional() }, said('an object { S, E, P, H, T? }')),
+    split: z.enum(['heads', 'rows'], { errorMap: () => ({ message: 'heads or rows' }) }).optional(),
+    rq: z.array(rqPair, said(`${k.nRq} [mul, div] pairs for ${k.name}`)).length(k.nRq, { message: `${k.nRq} [mul, div] pairs for ${k.name}` }),
+    consts: z.array(intIn(...INT32), said(`${k.nConsts} int32 consts for ${k.name}`)).length(k.nConsts, { message: `${k.nConsts} int32 consts for ${k.name}` }).optional(),
+    inputs: z.array(z.custom<Uint8Array>((v) => ArrayBuffer.isView(v), { message: 'a typed array' }), said(`${k.inputs.length} input buffers for ${k.name}`))
+      .length(k.inputs.length, { message: `${k.inputs.length} input buffers (${k.inputs.map((x) => x.name).join(', ')}) for ${k.name}` }),
+    cores: intIn(1, maxCores).optional(),
+  }).passthrough();
+}
+
+/** `run linear_qk: rq[0][1]: expected a div in 0..31, found 32` (src/validate/zod.ts, the one form). */
+const schemas = new Map<number, z.ZodTypeAny>();
+function checkRequest(req: RunRequest, k: KernelInfo): void {
+  let schema = schemas.get(k.id);
+  if (!schema) schemas.set(k.id, (schema = requestSchema(k, native().maxCores)));
+  const r = check(schema, req);
+  if (!r.ok) throw new RangeError(`run ${k.name}: ${r.problem.field}: ${r.problem.detail}`);
+}
+
 function params(req: RunRequest): NativeParams {
+  checkRequest(req, kernelInfo(req.kernel));
   return { ...fullShape(req.shape), split: req.split === 'rows' ? 1 : 0, rq: req.rq, consts: req.consts ?? [] };
 }
 

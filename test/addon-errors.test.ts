@@ -1,6 +1,6 @@
 // The addon checks every argument before touching memory and names what was wrong.
 import t from 'tap';
-import { native } from '../src/native';
+import { native, run } from '../src/native';
 
 const a = native();
 const shape = { S: 2, E: 3, P: 1, H: 2 };
@@ -40,3 +40,29 @@ for (const [what, fn, type, msg] of cases) {
     t.equal(err?.message.slice(0, msg.length), msg);
   });
 }
+
+// Through src/native.ts the request is checked first, in the one form (src/validate/zod.ts).
+const req = { kernel: 'linear_qk', shape, rq: [[385, 16]] as Array<[number, number]>, inputs: good() };
+const tsCases: Array<[string, unknown, string]> = [
+  ['div', { ...req, rq: [[385, 32]] }, 'run linear_qk: rq[0][1]: expected a div in 0..31, found 32'],
+  ['rq count', { ...req, rq: [] }, 'run linear_qk: rq: expected 1 [mul, div] pairs for linear_qk, found []'],
+  ['shape', { ...req, shape: { ...shape, E: 1.5 } }, 'run linear_qk: shape.E: expected an integer in 1..65535, found 1.5'],
+  ['cores', { ...req, cores: 9 }, `run linear_qk: cores: expected an integer in 1..${a.maxCores}, found 9`],
+  ['inputs', { ...req, inputs: good().slice(0, 2) }, 'run linear_qk: inputs: expected 3 input buffers (I, W, B) for linear_qk, found ["Uint8Array(6)","Uint8Array(6)"]'],
+  ['split', { ...req, split: 'cols' }, 'run linear_qk: split: expected heads or rows, found "cols"'],
+];
+for (const [what, r, msg] of tsCases) {
+  t.test(`request error: ${what}`, async (t) => {
+    let err: Error | undefined;
+    try {
+      run(r as never);
+    } catch (e) {
+      err = e as Error;
+    }
+    t.equal(err?.constructor.name, 'RangeError');
+    t.equal(err?.message.slice(0, msg.length), msg);
+  });
+}
+t.test('a good request still runs through src/native.ts', async (t) => {
+  t.equal(run(req).length, 4);
+});

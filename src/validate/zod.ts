@@ -17,7 +17,8 @@ export function fieldName(path: Path): string {
 export function shown(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return JSON.stringify(v) ?? String(v);
+  // Typed arrays (input buffers) by class and length, not element by element.
+  return JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Uint8Array).length})` : x)) ?? String(v);
 }
 
 export function valueAt(root: unknown, path: Path): unknown {
