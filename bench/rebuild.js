@@ -115,7 +115,8 @@ function waitExit(child, ms) {
  * from clean (`cmake --build --target clean`, then the kernels, board support and
  * firmware/boards/common/point_main.c for the cortex-m4 with arm-none-eabi-gcc, two jobs), boot it on
  * qemu-system-arm -M mps2-an386 (the qemu-m4 board's machine and -icount), read the output it prints
- * in hex on the UART and compare it with the golden. Returns { seconds, ok, total, perPoint: [s] },
+ * in hex on the UART and compare it with the golden. Returns { seconds, ok, total, perPoint: [s],
+ * outputs: [Buffer | null] (what each firmware printed) },
  * or { skipped } when the toolchain or QEMU is missing.
  */
 async function rebuildSweepQemuM4(points, { KERNELS, generateInputs, kernelId, golden }) {
@@ -129,6 +130,7 @@ async function rebuildSweepQemuM4(points, { KERNELS, generateInputs, kernelId, g
   const elf = path.join(build, 'tinyhil-qemu-m4-point.elf');
   let ok = 0;
   const perPoint = [];
+  const outputs = [];
   const t0 = process.hrtime.bigint();
   try {
     for (const p of points) {
@@ -144,13 +146,15 @@ async function rebuildSweepQemuM4(points, { KERNELS, generateInputs, kernelId, g
       q.stdout.on('data', (d) => (text += d.toString('latin1')));
       const code = await waitExit(q, 120000);
       const m = /OUT ([0-9a-f]*)\nEND 0\n/.exec(text);
-      if (code === 0 && m && Buffer.from(golden(p, inputs)).equals(Buffer.from(m[1], 'hex'))) ok++;
+      const out = code === 0 && m ? Buffer.from(m[1], 'hex') : null;
+      outputs.push(out);
+      if (out && Buffer.from(golden(p, inputs)).equals(out)) ok++;
       perPoint.push(Number(process.hrtime.bigint() - tp) / 1e9);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, ok, total: points.length, perPoint };
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, ok, total: points.length, perPoint, outputs };
 }
 
 module.exports = { rebuildSweep, rebuildSweepQemuM4, header };
