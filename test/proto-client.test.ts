@@ -150,7 +150,7 @@ t.test('BAD_CRC from the board (request corrupted on the way): resend', async (t
 });
 
 t.test('garbage, stale replies and duplicates are ignored', async (t) => {
-  const { client, host } = setup();
+  const { client, host } = setup({ timeoutMs: 5000, minTimeoutMs: 5000 }); // no resend on a loaded host
   await client.hello();
   const ignored = client.stats.ignored;
   // Garbage without delimiters, a malformed block, a valid frame with a stale seq, a duplicated stale reply.
@@ -212,7 +212,7 @@ t.test('board errors are thrown as BoardError with code, request and detail', as
 });
 
 t.test('sequence numbers run 1..65535 then wrap to 1; requests never overlap', async (t) => {
-  const { client, dev } = setup();
+  const { client, dev } = setup({ timeoutMs: 5000, minTimeoutMs: 5000 }); // no resend on a loaded host
   await client.hello();
   (client as unknown as { seq: number }).seq = 65533;
   const seen = tap(dev);
