@@ -3,6 +3,7 @@
 // `event N ris`, summary after stop, a supply that differs from the set value. Each quirk and fault has a test.
 import t from 'tap';
 import { openEnergySource } from '../src/energy';
+import { memoryPair } from '../src/transport';
 import type { EnergySource } from '../src/energy';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { openPtyPair } = require('../tools/sim/pty');
@@ -339,5 +340,22 @@ ptyTest('standalone simulator: node tools/sim/lpm01a.js serves a driver', async 
     t.ok(Math.abs(r.energyJ - 100 * (1 / F) * ACTIVE * 3.3) <= 1e-12, `energy ${r.energyJ}`);
   } finally {
     await src.close();
+  }
+});
+
+simTest('over an in-memory Transport pair: no port at all, the same setup and energy', async (t) => {
+  const [dev, drv] = memoryPair();
+  const sim = await new Lpm01aSim({ transport: dev, idleA: IDLE, activeA: ACTIVE, quirks: { actualMv: ACTUAL_MV } }).open();
+  const src = await openEnergySource('lpm01a:memory:sim', board, { transport: drv });
+  try {
+    t.equal(src.describe(), 'lpm01a memory:sim (3300 mV, 5 kHz, output energy, acqmode dyn, trigger D7 fal)');
+    const r = await src.measure(windowOf(sim, 250, 1000));
+    const analytic = 250 * (1 / F) * ACTIVE * (ACTUAL_MV / 1000);
+    t.ok(Math.abs(r.energyJ - analytic) / analytic < 1e-4, `energy ${r.energyJ} J vs analytic ${analytic} J`);
+    t.equal(r.samples, 250);
+    t.same(sim.log, [...SETUP, 'start', 'stop'], 'exact command sequence');
+  } finally {
+    await src.close();
+    await sim.close();
   }
 });

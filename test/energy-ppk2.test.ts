@@ -3,6 +3,7 @@
 // (range-switch transients, counter glitches and gaps, stored zeros, ranges 5..7, streaming at open) and faults.
 import t from 'tap';
 import { openEnergySource } from '../src/energy';
+import { memoryPair } from '../src/transport';
 import { PPK2_DEFAULT_CAL, ppk2Current } from '../src/energy/ppk2Decode';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { openPtyPair } = require('../tools/sim/pty');
@@ -320,5 +321,27 @@ ptyTest('standalone simulator: node tools/sim/ppk2.js serves a driver', async (t
     t.ok(rel(r.energyJ, analytic) < 1e-3, `energy ${r.energyJ} vs ${analytic}`);
   } finally {
     await src.close();
+  }
+});
+
+simTest('over an in-memory Transport pair: no port at all, the same bytes and energy', async (t) => {
+  // Nothing in a memory pair keeps Node's event loop alive (a port or socket would) while the driver awaits its
+  // unref'd decode worker: hold it for the test.
+  const hold = setInterval(() => undefined, 1000);
+  t.teardown(() => clearInterval(hold));
+  const [dev, drv] = memoryPair();
+  const sim = await new Ppk2Sim({ transport: dev, idleA: IDLE, activeA: ACTIVE, quirks: { transients: false } }).open();
+  const src = await openEnergySource('ppk2:memory:sim,trig=level,filter=off', board, { transport: drv });
+  try {
+    t.equal(src.describe(), 'ppk2 memory:sim (source meter 3300 mV, trigger D0)');
+    await received(sim, 5);
+    t.same(sim.cmds.slice(0, 5), [[0x07], [0x19], [0x11, 2], [0x0d, 0x0c, 0xe4], [0x0c, 1]], 'setup bytes: stop, metadata, source mode, 3300 mV, DUT on');
+    const r = await src.measure(windowOf(sim, 5000, 1000), SETTLE);
+    const analytic = 5000 * (1 / F) * ACTIVE * V;
+    t.ok(rel(r.energyJ, analytic) < 1e-3, `energy ${r.energyJ} J vs analytic ${analytic} J`);
+    t.equal(r.samples, 5000);
+  } finally {
+    await src.close();
+    await sim.close();
   }
 });
