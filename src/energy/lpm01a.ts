@@ -17,6 +17,7 @@ import type { EnergyResult, EnergySource, EnergyWindow, MeasureOptions } from '.
 import { counterSeconds, windowCrossCheck } from './crosscheck';
 import { loadPowerTable } from './model';
 import type { ModelBoard } from './model';
+import { ReadlineParser } from '@serialport/parser-readline';
 
 type Reply = Extract<Lpm01aLine, { type: 'ack' | 'error' | 'detail' | 'completed' | 'other' | 'overcurrent' | 'voltageConfigured' }>;
 
@@ -111,10 +112,12 @@ export class Lpm01aSource implements EnergySource {
   private setupNotes: string[] = [];
   private lastLineAt = Date.now();
 
-  private partial: Buffer = Buffer.alloc(0);
+  /** The shield speaks ASCII lines ending in '\n'; chunks may end anywhere. */
+  private readonly lines = new ReadlineParser({ delimiter: '\n', encoding: 'utf8' });
 
   private constructor(private readonly spec: Lpm01aSpec, private readonly sp: InstrumentLink, private readonly board?: ModelBoard) {
-    sp.t.onData((chunk) => this.onChunk(chunk));
+    this.lines.on('data', (line: string) => this.onLine(line));
+    sp.t.onData((chunk) => this.lines.write(chunk));
     watchSerial(sp, this.where(), () => this.closed, (e) => this.acq?.fail(e));
   }
 
@@ -144,17 +147,6 @@ export class Lpm01aSource implements EnergySource {
 
   private where(): string {
     return `LPM01A on ${this.spec.port}`;
-  }
-
-  /** Splits the byte stream into lines at '\n' (chunks may end anywhere), decoded as UTF-8. */
-  private onChunk(chunk: Buffer): void {
-    let data = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
-    let nl: number;
-    while ((nl = data.indexOf(0x0a)) >= 0) {
-      this.onLine(data.subarray(0, nl).toString('utf8'));
-      data = data.subarray(nl + 1);
-    }
-    this.partial = Buffer.from(data);
   }
 
   private onLine(raw: string): void {
