@@ -114,7 +114,7 @@ TH_FAULT_HANDLER(UsageFault_Handler, 6)
 
 #ifdef TH_TEST_FAULT
 /* Deliberate faults for the tests (th_fault.h lists the kinds). The address of kind 1 is in the
- * ARMv7-M "Vendor_SYS" region (B3.1), unimplemented on the MPS2 and STM32 parts: a BusFault. */
+ * ARMv7-M "Vendor_SYS" region (B3.1), absent on the MPS2 and STM32 parts: a BusFault. */
 #ifndef TH_TEST_BAD_ADDRESS
 #define TH_TEST_BAD_ADDRESS 0xF0000000u
 #endif
