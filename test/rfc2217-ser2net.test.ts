@@ -77,7 +77,7 @@ function main() {
       await until(() => Buffer.concat(got).length, down.length);
       t.ok(Buffer.concat(got).equals(down), 'pty -> host bytes identical');
       sock.destroy();
-      await new Promise((r) => setTimeout(r, 200));
+      await s2n.waitIdle();
       far.reset();
     });
 
@@ -99,9 +99,15 @@ function main() {
       // A second connection sets another baud rate: ser2net applies it to the pty and acknowledges.
       t.equal(sttySpeed(pair.a), '115200', 'the pty runs at 115200');
       await tr.close();
+      await s2n.waitIdle();
       const tr2 = await openRfc2217(s2n.rfc2217Url, { baudRate: 9600 });
       t.equal(sttySpeed(pair.a), '9600', 'ser2net applied SET-BAUDRATE 9600 to the pty');
+      // While one session holds the device, ser2net refuses another with a line of text and closes.
+      await t.rejects(openRfc2217(`rfc2217://127.0.0.1:${s2n.rawPort}`, { negotiationTimeoutMs: 5000 }), {
+        message: `rfc2217://127.0.0.1:${s2n.rawPort}: server closed the connection during RFC 2217 negotiation; it said: "Port's device already in use"`,
+      }, 'a busy device: the server\'s reason is in the error');
       await tr2.close();
+      await s2n.waitIdle();
     });
 
     await t.test('the raw port is not an RFC 2217 server: clear error', async (t) => {

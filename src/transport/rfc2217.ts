@@ -325,19 +325,31 @@ export function openRfc2217(url: string, opts: Rfc2217Options = {}): Promise<Tra
     }, timeoutMs);
 
     socket.on('connect', () => {
+      // One segment: a server that refuses the session writes why and closes; a second write would
+      // meet its reset (EPIPE) and lose that text.
+      socket.cork();
       options.requestLocal(OPT_BINARY);
       options.requestRemote(OPT_BINARY);
       options.requestLocal(OPT_SGA);
       options.requestRemote(OPT_SGA);
       options.requestLocal(OPT_COM_PORT);
+      socket.uncork();
     });
-    socket.on('data', (chunk: Buffer) => transport.deliver(decoder.push(chunk)));
-    socket.on('error', (err) => {
-      if (!settled) fail(`connect failed: ${err.message}`);
-      else transport.ended(new Error(`${url}: ${err.message}`));
+    // Text a server sends before closing explains why (ser2net: "Port's device already in use").
+    let said = '';
+    const closed = () => fail(`server closed the connection during RFC 2217 negotiation${said.trim() ? `; it said: ${JSON.stringify(said.trim())}` : ''}`);
+    socket.on('data', (chunk: Buffer) => {
+      const data = decoder.push(chunk);
+      if (!settled && said.length < 200) said += data.toString('latin1').replace(/[^\x20-\x7e\r\n]/g, '');
+      transport.deliver(data);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) transport.ended(new Error(`${url}: ${err.message}`));
+      else if (err.code === 'EPIPE' || err.code === 'ECONNRESET') closed();
+      else fail(`connect failed: ${err.message}`);
     });
     socket.on('close', () => {
-      if (!settled) fail('server closed the connection during RFC 2217 negotiation');
+      if (!settled) closed();
       else transport.ended();
     });
   });

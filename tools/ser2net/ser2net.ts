@@ -73,12 +73,36 @@ async function waitListening(port: number, proc: Proc, ms: number): Promise<void
   throw new Error(`ser2net did not listen on 127.0.0.1:${port} within ${ms} ms; its output:\n${proc.log()}`);
 }
 
-export interface Ser2net extends Proc { rawPort: number; rfc2217Port: number; rawUrl: string; rfc2217Url: string; configFile: string }
+export interface Ser2net extends Proc {
+  rawPort: number; rfc2217Port: number; rawUrl: string; rfc2217Url: string; configFile: string;
+  /** Resolves once ser2net holds no descriptor on the device (it closes it some time after a session ends). */
+  waitIdle(ms?: number): Promise<void>;
+}
+
+/** Whether process `pid` has `device` open, from its /proc/<pid>/fd links. */
+function holds(pid: number, device: string): boolean {
+  const dir = `/proc/${pid}/fd`;
+  let fds: string[];
+  try { fds = fs.readdirSync(dir); } catch { return false; }
+  return fds.some((fd) => { try { return fs.readlinkSync(path.join(dir, fd)) === device; } catch { return false; } });
+}
+
+/** Waits until the device has been free for 200 ms running (a session just accepted may not have opened it yet). */
+async function waitReleased(pid: number, device: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  let freeSince = Date.now();
+  while (Date.now() - freeSince < 200) {
+    if (holds(pid, device)) freeSince = Date.now();
+    if (Date.now() > end) throw new Error(`ser2net (pid ${pid}) still holds ${device} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /**
  * Run ser2net in the foreground exporting `device` on a raw TCP and an RFC 2217 accepter (127.0.0.1).
  * Readiness is probed by connecting to both ports; ser2net opens the device per session and
- * releases it when the probe disconnects, so the probes leave nothing behind.
+ * closes it a little after the probe disconnects, so start returns only once the device is released:
+ * a session opened while ser2net still holds it is refused ("Port's device already in use").
  */
 export async function startSer2net(device: string, baud = 115200): Promise<Ser2net> {
   const rawPort = await freePort();
@@ -100,11 +124,13 @@ export async function startSer2net(device: string, baud = 115200): Promise<Ser2n
     throw e;
   }
   early.catch(() => {});
+  await waitReleased(p.pid, device, 5000);
   return {
     ...p,
     rawPort, rfc2217Port, configFile,
     rawUrl: `tcp://127.0.0.1:${rawPort}`,
     rfc2217Url: `rfc2217://127.0.0.1:${rfc2217Port}`,
     stop: async () => { await p.stop(); fs.rmSync(dir, { recursive: true, force: true }); },
+    waitIdle: (ms = 5000) => waitReleased(p.pid, device, ms),
   };
 }
