@@ -1,6 +1,7 @@
 // cli.ts - `run-hil.js model FILE.yml [--board …] [--cores N] [--repeat N] [--energy …] [--json …]
 // [--results …] [--dump-dir …]`: loads the block, plans it against the board's arena, runs it and
-// prints the per-layer table. Registered by src/cli.ts; exit 0 all layers bit-exact, 1 not, 2 bad input.
+// prints the per-layer table. Registered by src/cli.ts; exit 0 all layers bit-exact, 1 not, 2 bad input,
+// 130 interrupted (the completed layers are printed and recorded).
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Board } from '../board/types';
@@ -9,7 +10,7 @@ import { ModelError } from './errors';
 import { runBlockGolden } from './golden';
 import { loadModel } from './load';
 import { ModelFitError } from './plan';
-import { BlockResult, RunMode, runModel } from './run';
+import { BlockResult, NodeResult, RunMode, runModel } from './run';
 import { formatBlock } from './table';
 import { blockRecords } from './records';
 
@@ -57,22 +58,39 @@ async function modelCommand(file: string, o: ModelOpts, open: (name: string, por
     throw err;
   }
   const results: BlockResult[] = [];
+  // Ctrl-C: ABORT the RUN in flight, stop before the next layer, keep and print what completed (exit 130);
+  // a second Ctrl-C stops at once.
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) {
+      process.stderr.write('\ninterrupted twice: stopping now\n');
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write('\ninterrupted: aborting the layer in flight (layers done so far are kept; Ctrl-C again to stop now)\n');
+    void board.abort?.().catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
   try {
     if (e && o.energy && !energy) energy = await e.openEnergySource(o.energy, board.info);
     if (!o.quiet) process.stderr.write(`board ${board.info.name}: ${board.info.cpu}, counter ${board.info.counterUnit}, arena ${board.info.arenaBytes || 'n/a'} bytes, firmware ${board.info.firmwareVersion}\n`);
     const modes: RunMode[] = o.mode === 'both' ? ['layers', 'graph'] : [o.mode];
     for (const mode of modes) {
-      const r = await runModel(board, m, { cores, repeat, mode, arenaBytes, energy });
+      // Layer-by-layer progress on stderr (stdout keeps the table alone).
+      const onNode = o.quiet ? undefined : (n: NodeResult) => process.stderr.write(`layer ${n.index + 1}/${m.nodes.length} ${n.name} ${n.kernel} ${n.bitExact ? '✓' : '✗'} ${n.counter.toLocaleString('en-US')} ${board.info.counterUnit}\n`);
+      const r = await runModel(board, m, { cores, repeat, mode, arenaBytes, energy, onNode, stopped: () => interrupted });
       results.push(r);
       process.stdout.write(formatBlock(r, r.energy) + '\n');
+      if (r.interrupted) break;
     }
-    if (results.length === 2) {
+    if (results.length === 2 && !interrupted) {
       const [a, b] = results;
       const same = Object.keys(a.outputs).every((k) => Buffer.compare(Buffer.from(a.outputs[k]), Buffer.from(b.outputs[k])) === 0);
       process.stdout.write(`one request vs layer by layer: ${same ? 'same bytes' : 'DIFFERENT bytes'}; host wall time ${b.wallMs} ms vs ${a.wallMs} ms\n`);
       if (!same) return 1;
     }
   } finally {
+    process.removeListener('SIGINT', onSigint);
     await energy?.close().catch(() => undefined);
     await board.close().catch(() => undefined);
   }
@@ -84,11 +102,13 @@ async function modelCommand(file: string, o: ModelOpts, open: (name: string, por
     fs.appendFileSync(o.results, results.flatMap((r) => blockRecords(r)).map((x) => JSON.stringify(x)).join('\n') + '\n');
     process.stderr.write(`per-layer records appended to ${o.results} (bar chart: node run-hil.js report ${o.results} --format html)\n`);
   }
-  if (o.dumpDir) {
+  if (o.dumpDir && results[0]?.interrupted) process.stderr.write(`no dump in ${o.dumpDir}: the block did not complete\n`);
+  else if (o.dumpDir) {
     const { dumpBlock } = await import('./dump');
     const d = dumpBlock(o.dumpDir, m, runBlockGolden(m, {}, 'addon'), results[0]);
     process.stderr.write(`tensors, golden and board outputs as .npy in ${d} (check: python3 tools/check_dump.py ${d})\n`);
   }
+  if (interrupted) return 130;
   return results.every((r) => r.bitExact) ? 0 : 1;
 }
 

@@ -25,7 +25,7 @@ export function blockRecords(r: BlockResult): ModelRecord[] {
     counter: n.counter, counterUnit: r.counterUnit, macs: n.macs, macPerCount: n.counter > 0 ? n.macs / n.counter : 0,
     arenaPeak: n.liveBytes, timestamp: now,
     model: {
-      name: r.model, file: r.file, node: n.name, index: n.index, nodes: r.nodes.length,
+      name: r.model, file: r.file, node: n.name, index: n.index, nodes: r.interrupted?.of ?? r.nodes.length,
       share: r.total > 0 ? n.counter / r.total : 0, blockTotal: r.total, mode: r.mode, liveBytes: n.liveBytes,
     },
   }));

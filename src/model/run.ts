@@ -8,7 +8,7 @@ import type { EnergyResult, EnergySource } from '../energy/types';
 import { compareDetail } from '../golden/compare';
 import { crc32 } from '../protocol/crc32';
 import { ErrorCode, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
-import { BoardError, BoardResetError, LinkTimeoutError, ProtocolError, VerifyError } from '../protocol/errors';
+import { BoardError, BoardResetError, LinkTimeoutError, ProtocolError, RunAbortedError, VerifyError } from '../protocol/errors';
 import type { ProtocolClient } from '../protocol/client';
 import type { RunParams } from '../protocol/frame';
 import { BlockInputs, GoldenEngine, initialTensors, runBlockGolden } from './golden';
@@ -55,6 +55,8 @@ export interface BlockResult {
   peakBytes: number;
   peakNode: string;
   arenaBytes: number;
+  /** Set when the run was stopped (Ctrl-C, ABORT): `nodes` holds the layers that completed. */
+  interrupted?: { done: number; of: number; why: string };
   /** Host wall time of the block's run (writes excluded), ms: what the link adds shows here. */
   wallMs: number;
   /** The block outputs as read back (verified by CRC). */
@@ -84,6 +86,18 @@ export interface RunModelOptions {
   expected?: Map<string, Uint8Array>;
   /** Measure the block's energy: the block runs inside the source's window. */
   energy?: EnergySource;
+  /** Polled before each node: true stops the block there (the result says `interrupted`). */
+  stopped?: () => boolean;
+}
+
+const aborted = (n: ModelNode, e: RunAbortedError, repeat: number) => `layer ${n.name} (${n.kernel}) aborted after ${e.detail} of ${repeat} repeats`;
+
+/** What a stopped block returns: the layers that completed, no block outputs. */
+function partial(base: Omit<BlockResult, 'nodes' | 'total' | 'bitExact' | 'wallMs' | 'outputs'>, nodes: NodeResult[], of: number, t0: number, why: string): BlockResult {
+  return {
+    ...base, nodes, total: nodes.reduce((s, r) => s + r.counter, 0), bitExact: nodes.every((r) => r.bitExact),
+    wallMs: Date.now() - t0, outputs: {}, interrupted: { done: nodes.length, of, why },
+  };
 }
 
 /** What a one-request run needs of the board (LinkBoard.runGraph, src/board/graph.ts). */
@@ -165,7 +179,8 @@ export async function runModel(board: Board, m: Model, opts: RunModelOptions = {
     return { counter: res.total, counterUnit: res.counterUnit, counterKind: res.counterKind, repeat: res.repeat };
   }, { macs: m.nodes.reduce((s, n) => s + n.macs, 0) });
   if (!res) throw new Error(`energy source ${opts.energy.describe()} returned without running the block`);
-  return { ...res, energy };
+  // A part of a block has no per-block energy.
+  return res.interrupted ? res : { ...res, energy };
 }
 
 async function runBlock(board: Board, m: Model, opts: RunModelOptions): Promise<BlockResult> {
@@ -203,7 +218,14 @@ async function runBlock(board: Board, m: Model, opts: RunModelOptions): Promise<
     const nodes: NodeResult[] = [];
     const t0 = Date.now();
     for (const n of m.nodes) {
-      const res = await board.run({ kernel: n.kernel, shape: n.shape, split: n.split, rq: n.rq, consts: n.consts, inputs: n.inputs.map((x) => t.get(x)!), cores, repeat });
+      if (opts.stopped?.()) return partial(base, nodes, m.nodes.length, t0, `stopped before layer ${n.name}`);
+      let res;
+      try {
+        res = await board.run({ kernel: n.kernel, shape: n.shape, split: n.split, rq: n.rq, consts: n.consts, inputs: n.inputs.map((x) => t.get(x)!), cores, repeat });
+      } catch (e) {
+        if (e instanceof RunAbortedError) return partial(base, nodes, m.nodes.length, t0, aborted(n, e, repeat));
+        throw e;
+      }
       t.set(n.output, res.output);
       nodes.push(check(n, res.counter, res.perCore, crc32(res.output), res.output.length, res.output));
     }
@@ -241,31 +263,41 @@ async function runRemote(
       const nodes: NodeResult[] = [];
       const t0 = Date.now();
       let graph: { counter: number; overhead: number; requests: number } | undefined;
-      if (opts.mode === 'graph') {
-        // The whole list in one request: tensors already resident, no link time inside the block.
-        const res = await board.runGraph!(m.nodes.map((n) => ({
-          kernel: n.kernel, shape: n.shape, split: n.split, rq: n.rq, consts: n.consts, cores: opts.cores, name: n.name,
-          inputOffsets: n.inputs.map((t) => plan.offsets.get(t)!), outputOffset: plan.offsets.get(n.output)!,
-          scratchOffset: plan.scratch[n.index].offset, scratchBytes: plan.scratch[n.index].bytes,
-        })), { repeat: opts.repeat });
-        if (res.nodes.length !== m.nodes.length) throw new Error(`GRAPH on ${board.info.name} ran ${res.nodes.length} of ${m.nodes.length} nodes`);
-        res.nodes.forEach((r, i) => {
-          const nr = check(m.nodes[i], r.counter, r.perCore, r.outputCrc, r.outputBytes);
-          // Later nodes may reuse a node's memory: coordinates need a layer-by-layer run.
-          if (!nr.bitExact) nr.mismatch = `output CRC differs from the golden one (run with --mode layers to see the differing elements)`;
-          nodes.push(nr);
-        });
-        graph = { counter: res.counter, overhead: res.overhead, requests: res.requests };
-      } else for (const n of m.nodes) {
-        const reply = await client.run(runParams(m, n, plan, ids[n.index], opts.cores, opts.repeat));
-        if (reply.status !== 0) throw new Error(`node ${n.name} (${n.kernel} ${nodeShapeText(n)}) on ${board.info.name}: kernel returned th_status ${reply.status}`);
-        const want = golden.get(n.output)!;
-        let got: Uint8Array | undefined;
-        if (reply.outputCrc !== crc32(want) || reply.outputBytes !== want.length) {
-          got = await client.read(plan.offsets.get(n.output)!, reply.outputBytes);
-          if (crc32(got) !== reply.outputCrc) throw new VerifyError(`node ${n.name}: output read back does not match the RUN reply's CRC`);
+      try {
+        if (opts.mode === 'graph') {
+          // The whole list in one request: tensors already resident, no link time inside the block.
+          const res = await board.runGraph!(m.nodes.map((n) => ({
+            kernel: n.kernel, shape: n.shape, split: n.split, rq: n.rq, consts: n.consts, cores: opts.cores, name: n.name,
+            inputOffsets: n.inputs.map((t) => plan.offsets.get(t)!), outputOffset: plan.offsets.get(n.output)!,
+            scratchOffset: plan.scratch[n.index].offset, scratchBytes: plan.scratch[n.index].bytes,
+          })), { repeat: opts.repeat });
+          if (res.nodes.length !== m.nodes.length) throw new Error(`GRAPH on ${board.info.name} ran ${res.nodes.length} of ${m.nodes.length} nodes`);
+          res.nodes.forEach((r, i) => {
+            const nr = check(m.nodes[i], r.counter, r.perCore, r.outputCrc, r.outputBytes);
+            // Later nodes may reuse a node's memory: coordinates need a layer-by-layer run.
+            if (!nr.bitExact) nr.mismatch = `output CRC differs from the golden one (run with --mode layers to see the differing elements)`;
+            nodes.push(nr);
+          });
+          graph = { counter: res.counter, overhead: res.overhead, requests: res.requests };
+        } else for (const n of m.nodes) {
+          if (opts.stopped?.()) return partial(base, nodes, m.nodes.length, t0, `stopped before layer ${n.name}`);
+          const reply = await client.run(runParams(m, n, plan, ids[n.index], opts.cores, opts.repeat));
+          if (reply.status !== 0) throw new Error(`node ${n.name} (${n.kernel} ${nodeShapeText(n)}) on ${board.info.name}: kernel returned th_status ${reply.status}`);
+          const want = golden.get(n.output)!;
+          let got: Uint8Array | undefined;
+          if (reply.outputCrc !== crc32(want) || reply.outputBytes !== want.length) {
+            got = await client.read(plan.offsets.get(n.output)!, reply.outputBytes);
+            if (crc32(got) !== reply.outputCrc) throw new VerifyError(`node ${n.name}: output read back does not match the RUN reply's CRC`);
+          }
+          nodes.push(check(n, reply.counter, reply.perCore, reply.outputCrc, reply.outputBytes, got));
         }
-        nodes.push(check(n, reply.counter, reply.perCore, reply.outputCrc, reply.outputBytes, got));
+      } catch (e) {
+        // ABORT (Ctrl-C): keep the layers that completed; a GRAPH request reports none of its nodes.
+        if (e instanceof RunAbortedError) {
+          const why = opts.mode === 'graph' ? `the one-request (GRAPH) run aborted: ${e.text}` : aborted(m.nodes[nodes.length], e, opts.repeat);
+          return partial(base, nodes, m.nodes.length, t0, why);
+        }
+        throw e;
       }
       const wallMs = Date.now() - t0;
       // Weights untouched by the whole block (a stray write or an unnoticed reset would show here).
@@ -286,7 +318,7 @@ async function runRemote(
       };
     } catch (e) {
       last = e;
-      if (!retriable(e)) throw e;
+      if (!retriable(e) || opts.stopped?.()) throw e;
     }
   }
   throw new Error(`${m.name} on ${board.info.name} failed after ${attempts} attempts: ${(last as Error).message}`);

@@ -49,7 +49,9 @@ export function formatBlock(r: BlockResult, energy?: EnergyResult): string {
   if (energy) total += `, energy ${formatSI(energy.perInferenceJ, 'J')}${energy.estimate ? ' (estimate)' : ''} per block`;
   lines.push(total);
   lines.push(`memory: weights ${int(r.weightBytes)} B resident, activation peak ${int(r.peakBytes)} B live at ${r.peakNode}, arena used ${int(r.arenaBytes)} B`);
-  lines.push(`${ok} of ${r.nodes.length} layers bit-exact`);
+  lines.push(r.interrupted
+    ? `interrupted after ${r.interrupted.done} of ${r.interrupted.of} layers: ${r.interrupted.why}; ${ok} of ${r.nodes.length} completed layers bit-exact`
+    : `${ok} of ${r.nodes.length} layers bit-exact`);
   for (const n of r.nodes) if (!n.bitExact) lines.push(`✗ ${n.name} (${n.kernel} ${n.shape}): ${n.mismatch}`);
   return lines.join('\n');
 }
