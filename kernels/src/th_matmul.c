@@ -431,6 +431,260 @@ void th_dsp_rows2_u8(th_dsp_job *j);
 TH_DSP_ROWS(int8_t, i8, TH_SIGN_EXTEND_EVEN_BYTES, TH_SIGN_EXTEND_ODD_BYTES)
 TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
 
+/* ---- DSP two-row path: both operands widened once, LDRD + LDM + 6 SMLAD per pair ------------
+ * What th_mm_i8/th_mm_u8 run on ARMv7E-M when the output is row-major with cs == 1 (or, with
+ * a and b swapped, rs == 1), the fast rq applies and 1 <= k <= 2 * (TH_MM2_KB + 1).
+ *   - k is cut into int16 pairs, the same way on both sides: every 4 bytes [x0 x1 x2 x3] give
+ *     [x0,x2] and [x1,x3] (SXTB16 / UXTB16 without and with ROR #8); a tail of r = k % 4 bytes
+ *     gives [x0,0] (r = 1), [x0,x1] (r = 2), or [x0,x2],[x1,0] (r = 3). One SMLAD adds the
+ *     products of a pair, so the sum over pairs is the dot product; npairs = ceil(k / 2).
+ *   - the rows of b (output columns) are widened ONCE per column chunk into a panel of blocks of
+ *     3 (then 2) columns, [3 starting sums][pair 0: c0 c1 c2][pair 1: c0 c1 c2]...;
+ *   - every 2 rows of a are widened ONCE per chunk into a small buffer [pair t: row0 row1];
+ *   - the 2x3 tile (th_mm2_tile3) is then per pair one LDRD (a), one LDM (b), 6 SMLAD: 12 MACs
+ *     in 8 instructions, 2x2 (th_mm2_tile2) LDRD + LDRD + 4 SMLAD for the last columns. The k
+ *     loop is fully unrolled in assembly (TH_MM2_KB steps, a's words at immediate offsets from
+ *     lr) and entered part-way (no counter); the first pair is a separate head that starts the
+ *     sums at the bias; the rq is SMMUL + SSAT + STRB per output.
+ * th_mm2_tile3_c / th_mm2_tile2_c below are the same tiles in C: the spec of the assembly
+ * (and what -DTH_MM2_C runs instead of it). */
+#define TH_MM2_KB 128 /* unrolled steps: a's offsets 0..8*127 fit LDRD's #imm8*4 */
+#ifndef TH_MM2_PANEL
+#define TH_MM2_PANEL (32 * TH_DSP_KG) /* panel words on the stack: 8 KiB by default */
+#endif
+
+/* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
+ * form (a bias per row of a), two words before the a buffer. */
+enum { TH_MM2_COLBIAS = 0, TH_MM2_ROWBIAS = 1 };
+
+/* One row of k bytes (zext: uint8, else int8) as npairs words at dst[t * stride]. */
+static void th_mm2_widen(const void *src, int zext, int32_t k, uint32_t *dst, int32_t stride) {
+  const uint8_t *s = (const uint8_t *)src;
+  const int32_t G = k >> 2, r = k & 3;
+  int32_t g;
+  uint32_t x0, x1, x2;
+  if (zext) {
+    for (g = 0; g < G; g++, s += 4, dst += 2 * stride) {
+      const uint32_t w = th_read4(s);
+      dst[0] = TH_ZERO_EXTEND_EVEN_BYTES(w), dst[stride] = TH_ZERO_EXTEND_ODD_BYTES(w);
+    }
+  } else {
+    for (g = 0; g < G; g++, s += 4, dst += 2 * stride) {
+      const uint32_t w = th_read4(s);
+      dst[0] = TH_SIGN_EXTEND_EVEN_BYTES(w), dst[stride] = TH_SIGN_EXTEND_ODD_BYTES(w);
+    }
+  }
+  if (r == 0) return;
+  x0 = zext ? s[0] : (uint16_t)(int16_t)(int8_t)s[0];
+  x1 = r < 2 ? 0 : zext ? s[1] : (uint16_t)(int16_t)(int8_t)s[1];
+  x2 = r < 3 ? 0 : zext ? s[2] : (uint16_t)(int16_t)(int8_t)s[2];
+  if (r == 3) dst[0] = x0 | x2 << 16, dst[stride] = x1;
+  else dst[0] = x0 | x1 << 16;
+}
+
+/* Two rows of a into [pair t: row0 row1] (the per-row-pair widening, 2 loads, 4 extensions,
+ * 4 stores per 4 k). */
+static void th_mm2_widen2(const void *a0, const void *a1, int zext, int32_t k, uint32_t *dst) {
+  const uint8_t *s0 = (const uint8_t *)a0, *s1 = (const uint8_t *)a1;
+  int32_t g = k >> 2;
+  if (zext) {
+    for (; g > 0; g--, s0 += 4, s1 += 4, dst += 4) {
+      const uint32_t w0 = th_read4(s0), w1 = th_read4(s1);
+      dst[0] = TH_ZERO_EXTEND_EVEN_BYTES(w0), dst[1] = TH_ZERO_EXTEND_EVEN_BYTES(w1);
+      dst[2] = TH_ZERO_EXTEND_ODD_BYTES(w0), dst[3] = TH_ZERO_EXTEND_ODD_BYTES(w1);
+    }
+  } else {
+    for (; g > 0; g--, s0 += 4, s1 += 4, dst += 4) {
+      const uint32_t w0 = th_read4(s0), w1 = th_read4(s1);
+      dst[0] = TH_SIGN_EXTEND_EVEN_BYTES(w0), dst[1] = TH_SIGN_EXTEND_EVEN_BYTES(w1);
+      dst[2] = TH_SIGN_EXTEND_ODD_BYTES(w0), dst[3] = TH_SIGN_EXTEND_ODD_BYTES(w1);
+    }
+  }
+  if (k & 3) {
+    th_mm2_widen(s0, zext, k & 3, dst, 2);
+    th_mm2_widen(s1, zext, k & 3, dst + 1, 2);
+  }
+}
+
+/* One call: a row pair against the nblk tiles of one width in the panel from pw to bend. The
+ * a buffer: ab[0..1] row biases (TH_MM2_ROWBIAS), ab[2..3] pair 0, pairs 1.. at
+ * ab[4 + 2 * (TH_MM2_KB + 1 - npairs)] onwards (end-aligned: the unrolled steps read fixed
+ * offsets). The assembly takes the job at r0; the field order is its LDM order. */
+typedef struct {
+  int8_t *o0, *o1;      /* output rows (o1 == o0 for an odd last row, same bytes twice) */
+  int32_t M;            /* fast rq multiplier */
+  const uint32_t *bend; /* panel end of this width's tiles */
+  const uint32_t *pw;   /* first tile */
+  const uint32_t *ab;   /* &abuf[4] */
+  int32_t npairs;       /* 1 .. TH_MM2_KB + 1 */
+} th_mm2_job;
+
+/* ---- the tiles in C (the spec) ---- */
+/* W columns (W = 3 or 2) x 2 rows; the sums start at the panel's bias words or the row biases. */
+TH_INLINE void th_mm2_tile_c(th_mm2_job *j, const int W, int rowbias) {
+  const uint32_t *ab = j->ab, *pw = j->pw;
+  const uint32_t *pa = ab + 2 * (TH_MM2_KB + 1 - j->npairs); /* pair 1 */
+  while (pw != j->bend) {
+    int32_t c[2][3], t, col, r;
+    for (col = 0; col < W; col++) {
+      c[0][col] = rowbias ? (int32_t)ab[-4] : (int32_t)pw[col];
+      c[1][col] = rowbias ? (int32_t)ab[-3] : (int32_t)pw[col];
+    }
+    if (!rowbias) pw += W;
+    for (t = 0; t < j->npairs; t++, pw += W) {
+      const uint32_t *x = t == 0 ? ab - 2 : pa + 2 * (t - 1);
+      for (r = 0; r < 2; r++)
+        for (col = 0; col < W; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
+    }
+    for (col = 0; col < W; col++) {
+      *j->o0++ = th_rq_fast(c[0][col], j->M);
+      *j->o1++ = th_rq_fast(c[1][col], j->M);
+    }
+  }
+}
+__attribute__((unused)) static void th_mm2_tile3_c(th_mm2_job *j) { th_mm2_tile_c(j, 3, TH_MM2_COLBIAS); }
+__attribute__((unused)) static void th_mm2_tile2_c(th_mm2_job *j) { th_mm2_tile_c(j, 2, TH_MM2_COLBIAS); }
+__attribute__((unused)) static void th_mm2_tile3_rb_c(th_mm2_job *j) { th_mm2_tile_c(j, 3, TH_MM2_ROWBIAS); }
+__attribute__((unused)) static void th_mm2_tile2_rb_c(th_mm2_job *j) { th_mm2_tile_c(j, 2, TH_MM2_ROWBIAS); }
+
+/* ---- the tiles in assembly ----
+ * Registers: r0-r5 the sums (row 0: r0 r1 r2, row 1: r3 r4 r5; 2x2: r0 r1 / r2 r3), r6 r7 a's
+ * pair (row 0, row 1), r8-r10 b's pair per column, r11 the panel, lr the a buffer (&abuf[4]),
+ * r12 the entry into the unrolled steps. [sp] holds o0, o1, M, bend. */
+#define TH_MM2_STR(x) #x
+#define TH_MM2_XSTR(x) TH_MM2_STR(x)
+#define TH_MM2_FN(NAME, HEAD, STEP, STEPB, RQ)                                                    \
+  ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
+  "push {r4-r11, lr}\n\tsub sp, sp, #16\n\t"                                                      \
+  "ldmia r0, {r1-r7}\n\tstmia sp, {r1-r4}\n\tmov r11, r5\n\tmov lr, r6\n\t"                       \
+  /* entry = step (TH_MM2_KB + 1 - npairs) */                                                     \
+  "adr.w r12, 2f\n\trsb r7, r7, #" TH_MM2_XSTR(TH_MM2_KB) " + 1\n\tmov r8, #" #STEPB "\n\t"       \
+  "mla r12, r7, r8, r12\n\torr r12, r12, #1\n"                                                    \
+  "1:\n\t" HEAD "bx r12\n\t.balign 4\n"                                                           \
+  "2:\n\t.set th_mm2_off, 0\n\t.rept " TH_MM2_XSTR(TH_MM2_KB) "\n\t" STEP " th_mm2_off\n\t"       \
+  ".set th_mm2_off, th_mm2_off + 8\n\t.endr\n"                                                    \
+  "3:\n\t.if (3b - 2b) != " TH_MM2_XSTR(TH_MM2_KB) " * " #STEPB "\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
+  "ldmia sp, {r6, r7, r8, r9}\n\t" RQ "stmia sp, {r6, r7}\n\tcmp r11, r9\n\tbne.w 1b\n\t"        \
+  "add sp, sp, #16\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
+
+#define TH_MM2_HEAD3_CB                                                                \
+  "ldmia.w r11!, {r0, r1, r2, r8, r9, r10}\n\tldrd r6, r7, [lr, #-8]\n\t"              \
+  "smlad r3, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r4, r7, r9, r1\n\t"           \
+  "smlad r1, r6, r9, r1\n\tsmlad r5, r7, r10, r2\n\tsmlad r2, r6, r10, r2\n\t"
+#define TH_MM2_HEAD3_RB                                                                \
+  "ldrd r0, r3, [lr, #-16]\n\tldmia.w r11!, {r8, r9, r10}\n\tldrd r6, r7, [lr, #-8]\n\t" \
+  "smlad r1, r6, r9, r0\n\tsmlad r2, r6, r10, r0\n\tsmlad r0, r6, r8, r0\n\t"          \
+  "smlad r4, r7, r9, r3\n\tsmlad r5, r7, r10, r3\n\tsmlad r3, r7, r8, r3\n\t"
+#define TH_MM2_HEAD2_CB                                                                \
+  "ldmia.w r11!, {r0, r1, r8, r9}\n\tldrd r6, r7, [lr, #-8]\n\t"                       \
+  "smlad r2, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r1\n\tsmlad r1, r6, r9, r1\n\t"
+#define TH_MM2_HEAD2_RB                                                                \
+  "ldrd r0, r2, [lr, #-16]\n\tldrd r8, r9, [r11], #8\n\tldrd r6, r7, [lr, #-8]\n\t"    \
+  "smlad r1, r6, r9, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r2\n\tsmlad r2, r7, r8, r2\n\t"
+#define TH_MM2_RQ3                                                                          \
+  "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                            \
+  "smmul r3, r3, r8\n\tsmmul r4, r4, r8\n\tsmmul r5, r5, r8\n\t"                            \
+  "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\t"                               \
+  "ssat r3, #8, r3\n\tssat r4, #8, r4\n\tssat r5, #8, r5\n\t"                               \
+  "strb r0, [r6], #1\n\tstrb r1, [r6], #1\n\tstrb r2, [r6], #1\n\t"                         \
+  "strb r3, [r7], #1\n\tstrb r4, [r7], #1\n\tstrb r5, [r7], #1\n\t"
+#define TH_MM2_RQ2                                                                          \
+  "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\tsmmul r3, r3, r8\n\t"        \
+  "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\tssat r3, #8, r3\n\t"            \
+  "strb r0, [r6], #1\n\tstrb r1, [r6], #1\n\tstrb r2, [r7], #1\n\tstrb r3, [r7], #1\n\t"
+
+__asm__(
+    ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
+    /* one pair: a's 2 words at [lr, #off], b's 3 (2) words from the panel */
+    ".macro th_mm2_step3 off\n\t"
+    "ldrd r6, r7, [lr, #\\off]\n\tldmia.w r11!, {r8, r9, r10}\n\t"
+    "smlad r0, r6, r8, r0\n\tsmlad r3, r7, r8, r3\n\tsmlad r1, r6, r9, r1\n\t"
+    "smlad r4, r7, r9, r4\n\tsmlad r2, r6, r10, r2\n\tsmlad r5, r7, r10, r5\n\t"
+    ".endm\n\t"
+    ".macro th_mm2_step2 off\n\t"
+    "ldrd r6, r7, [lr, #\\off]\n\tldrd r8, r9, [r11], #8\n\t"
+    "smlad r0, r6, r8, r0\n\tsmlad r2, r7, r8, r2\n\tsmlad r1, r6, r9, r1\n\tsmlad r3, r7, r9, r3\n\t"
+    ".endm\n\t"
+    TH_MM2_FN("th_mm2_tile3", TH_MM2_HEAD3_CB, "th_mm2_step3", 32, TH_MM2_RQ3)
+    TH_MM2_FN("th_mm2_tile2", TH_MM2_HEAD2_CB, "th_mm2_step2", 24, TH_MM2_RQ2)
+    TH_MM2_FN("th_mm2_tile3_rb", TH_MM2_HEAD3_RB, "th_mm2_step3", 32, TH_MM2_RQ3)
+    TH_MM2_FN("th_mm2_tile2_rb", TH_MM2_HEAD2_RB, "th_mm2_step2", 24, TH_MM2_RQ2)
+    ".purgem th_mm2_step3\n\t.purgem th_mm2_step2\n\t"
+    ".popsection\n");
+void th_mm2_tile3(th_mm2_job *j);
+void th_mm2_tile2(th_mm2_job *j);
+void th_mm2_tile3_rb(th_mm2_job *j);
+void th_mm2_tile2_rb(th_mm2_job *j);
+
+#if defined(TH_MM2_C)
+#define TH_MM2_TILE3 th_mm2_tile3_c
+#define TH_MM2_TILE2 th_mm2_tile2_c
+#define TH_MM2_TILE3_RB th_mm2_tile3_rb_c
+#define TH_MM2_TILE2_RB th_mm2_tile2_rb_c
+#else
+#define TH_MM2_TILE3 th_mm2_tile3
+#define TH_MM2_TILE2 th_mm2_tile2
+#define TH_MM2_TILE3_RB th_mm2_tile3_rb
+#define TH_MM2_TILE2_RB th_mm2_tile2_rb
+#endif
+
+/* out[i*rs + j] = rq(a_i . b_j + bias), i < m, j < n, bias per column j (rowbias == 0) or per
+ * row i (rowbias == 1), NULL for none. Returns 0 (nothing done) when the path does not apply. */
+__attribute__((noinline)) static int th_mm2(const void *a, int zext_a, size_t lda, const int8_t *b, size_t ldb, int32_t m,
+                  int32_t n, int32_t k, const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
+                  ptrdiff_t rs) {
+  uint32_t pw[TH_MM2_PANEL];
+  uint32_t abuf[4 + 2 * TH_MM2_KB];
+  const int32_t npairs = (k + 1) >> 1, cw = npairs + (rowbias ? 0 : 1);
+  int32_t M, nbmax, j0, w, i, c;
+  if (m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 || !th_rq_fast_mul(rq, &M)) return 0;
+  nbmax = TH_MM2_PANEL / cw / 3 * 3;
+  if (nbmax < 6) return 0;
+  for (j0 = 0; j0 < n; j0 += w) {
+    const int32_t left = n - j0;
+    int32_t n3, n2;
+    uint32_t *p = pw, *bend3 = pw;
+    w = left <= nbmax ? left : left - nbmax == 1 ? nbmax - 3 : nbmax;
+    n2 = w % 3 == 0 ? 0 : w % 3 == 2 ? 1 : 2;
+    n3 = (w - 2 * n2) / 3;
+    /* the panel: n3 tiles of 3 columns, then n2 of 2 */
+    for (c = 0; c < w;) {
+      const int W = c < 3 * n3 ? 3 : 2;
+      int cc;
+      for (cc = 0; cc < W; cc++) {
+        const int32_t jj = j0 + c + cc;
+        if (!rowbias) p[cc] = (uint32_t)TH_BIAS(bias, jj);
+        th_mm2_widen(b + (size_t)jj * ldb, 0, k, p + (rowbias ? 0 : W) + cc, W);
+      }
+      p += (size_t)W * cw, c += W;
+      if (c == 3 * n3) bend3 = p;
+    }
+    for (i = 0; i < m; i += 2) {
+      const int32_t i1 = i + 1 < m ? i + 1 : i;
+      const uint8_t *a0 = (const uint8_t *)a + (size_t)i * lda;
+      uint32_t *pa = abuf + 2 + 2 * (TH_MM2_KB + 1 - npairs);
+      th_mm2_job jb;
+      th_mm2_widen2(a0, (const uint8_t *)a + (size_t)i1 * lda, zext_a, k, pa);
+      abuf[2] = pa[0], abuf[3] = pa[1];
+      if (rowbias) abuf[0] = (uint32_t)TH_BIAS(bias, i), abuf[1] = (uint32_t)TH_BIAS(bias, i1);
+      jb.o0 = out + (ptrdiff_t)i * rs + j0, jb.o1 = out + (ptrdiff_t)i1 * rs + j0, jb.M = M;
+      jb.ab = abuf + 4, jb.npairs = npairs;
+      if (n3) {
+        jb.pw = pw, jb.bend = bend3;
+        if (rowbias) TH_MM2_TILE3_RB(&jb);
+        else TH_MM2_TILE3(&jb);
+        jb.o0 = out + (ptrdiff_t)i * rs + j0 + 3 * n3, jb.o1 = out + (ptrdiff_t)i1 * rs + j0 + 3 * n3;
+      }
+      if (n2) {
+        jb.pw = bend3, jb.bend = p;
+        if (rowbias) TH_MM2_TILE2_RB(&jb);
+        else TH_MM2_TILE2(&jb);
+      }
+    }
+  }
+  return 1;
+}
+
 #elif defined(TH_ISA_SSE2)
 /* ==== x86 SSE2 tiles ===================================================== */
 
@@ -651,6 +905,10 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
   }
 #endif
 #if defined(TH_ISA_DSP)
+  /* row-major output: the two-row path; column-major (linear_v): the same with a and b swapped */
+  if (cs == 1 && th_mm2(a, 0, lda, b, ldb, m, n, k, bias, TH_MM2_COLBIAS, rq, out, rs)) return;
+  if (rs == 1 && cs != 1 && th_mm2(b, 0, ldb, a, lda, n, m, k, bias, TH_MM2_ROWBIAS, rq, out, cs))
+    return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
@@ -675,6 +933,7 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
   }
 #endif
 #if defined(TH_ISA_DSP)
+  if (cs == 1 && th_mm2(a, 1, lda, b, ldb, m, n, k, NULL, TH_MM2_COLBIAS, rq, out, rs)) return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
