@@ -449,8 +449,8 @@ TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
  * th_mm2_tile3_c / th_mm2_tile2_c below are the same tiles in C: the spec of the assembly
  * (and what -DTH_MM2_C runs instead of it). */
 #define TH_MM2_KB 128 /* unrolled steps: a's offsets 0..8*127 fit LDRD's #imm8*4 */
-#ifndef TH_MM2_PANEL
-#define TH_MM2_PANEL (32 * TH_DSP_KG) /* panel words on the stack: 8 KiB by default */
+#ifndef TH_MM2_PANEL /* panel words on the stack: 8 KiB by default, none (path off) on small stacks */
+#define TH_MM2_PANEL (TH_DSP_KG >= 64 ? 32 * TH_DSP_KG : 0)
 #endif
 
 /* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
@@ -633,11 +633,12 @@ void th_mm2_tile2_rb(th_mm2_job *j);
 __attribute__((noinline)) static int th_mm2(const void *a, int zext_a, size_t lda, const int8_t *b, size_t ldb, int32_t m,
                   int32_t n, int32_t k, const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
                   ptrdiff_t rs) {
-  uint32_t pw[TH_MM2_PANEL];
+  uint32_t pw[TH_MM2_PANEL > 0 ? TH_MM2_PANEL : 1];
   uint32_t abuf[4 + 2 * TH_MM2_KB];
   const int32_t npairs = (k + 1) >> 1, cw = npairs + (rowbias ? 0 : 1);
   int32_t M, nbmax, j0, w, i, c;
-  if (m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 || !th_rq_fast_mul(rq, &M)) return 0;
+  if (TH_MM2_PANEL == 0 || m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 || !th_rq_fast_mul(rq, &M))
+    return 0;
   nbmax = TH_MM2_PANEL / cw / 3 * 3;
   if (nbmax < 6) return 0;
   for (j0 = 0; j0 < n; j0 += w) {
