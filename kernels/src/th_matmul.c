@@ -438,148 +438,131 @@ TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
  *     [x0,x2] and [x1,x3] (SXTB16 / UXTB16 without and with ROR #8); a tail of r = k % 4 bytes
  *     gives [x0,0] (r = 1), [x0,x1] (r = 2), or [x0,x2],[x1,0] (r = 3). One SMLAD adds the
  *     products of a pair, so the sum over pairs is the dot product; npairs = ceil(k / 2).
- *   - the rows of b (output columns) are widened ONCE per column chunk into a panel of blocks of
- *     3 (then 2) columns, [3 starting sums][pair 0: c0 c1 c2][pair 1: c0 c1 c2]...;
- *   - every 2 rows of a are widened ONCE per chunk into a small buffer [pair t: row0 row1];
+ *   - the rows of b (output columns) are widened ONCE into a panel of tiles of 3 (then 2)
+ *     columns, [3 starting sums][pair 0: c0 c1 c2][pair 1: c0 c1 c2]... (th_mm2_wid3/wid2);
+ *   - the rows of a are widened ONCE, two at a time, into a block of row pairs: pair t >= 1 of
+ *     row pair p at ab_p - 8 * (npairs - t) bytes, and at ab_p its slot [row bias 0, row bias 1,
+ *     pair 0 of row 0, pair 0 of row 1]; ab_(p+1) = ab_p + 8 * (npairs + 1);
  *   - the 2x3 tile (th_mm2_tile3) is then per pair one LDRD (a), one LDM (b), 6 SMLAD: 12 MACs
  *     in 8 instructions, 2x2 (th_mm2_tile2) LDRD + LDRD + 4 SMLAD for the last columns. The k
- *     loop is fully unrolled in assembly (TH_MM2_KB steps, a's words at immediate offsets from
- *     lr) and entered part-way (no counter); the first pair is a separate head that starts the
- *     sums at the bias; the rq is SMMUL + SSAT + STRB per output.
- * th_mm2_tile3_c / th_mm2_tile2_c below are the same tiles in C: the spec of the assembly
- * (and what -DTH_MM2_C runs instead of it). */
-#define TH_MM2_KB 128 /* unrolled steps: a's offsets 0..8*127 fit LDRD's #imm8*4 */
-#ifndef TH_MM2_PANEL /* panel words on the stack: 8 KiB by default, none (path off) on small stacks */
-#define TH_MM2_PANEL (TH_DSP_KG >= 64 ? 32 * TH_DSP_KG : 0)
+ *     loop is fully unrolled in assembly (TH_MM2_KB steps, a's words at fixed offsets below lr)
+ *     and entered part-way (LDR pc from the frame: no counter); pair 0 is a separate head that
+ *     starts the sums at the bias; the rq is SMMUL + SSAT + STRB per output. One call runs every
+ *     row pair of a block against every tile of one width.
+ * th_mm2_tile_c and th_mm2_widen_c below are the same in C: the spec of the assembly (and what
+ * -DTH_MM2_C runs instead of it). */
+#define TH_MM2_KB 127 /* unrolled steps: a's offsets -8*127..-8 fit LDRD's #imm8*4 */
+/* Words of stack for the panel and the a block: 8 KiB by default (board.cmake may raise it:
+ * TH_BOARD_KERNEL_DEFINITIONS), none (path off) where the DSP panel is shrunk for a small stack. */
+#ifndef TH_MM2_WORDS
+#define TH_MM2_WORDS (TH_DSP_KG >= 64 ? 2048 : 0)
 #endif
 
 /* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
- * form (a bias per row of a), two words before the a buffer. */
+ * form (a bias per row of a), in the row pair's slot. */
 enum { TH_MM2_COLBIAS = 0, TH_MM2_ROWBIAS = 1 };
 
-/* One row of k bytes (zext: uint8, else int8) as npairs words at dst[t * stride]. */
-static void th_mm2_widen(const void *src, int zext, int32_t k, uint32_t *dst, int32_t stride) {
-  const uint8_t *s = (const uint8_t *)src;
-  const int32_t G = k >> 2, r = k & 3;
-  int32_t g;
-  uint32_t x0, x1, x2;
-  if (zext) {
-    for (g = 0; g < G; g++, s += 4, dst += 2 * stride) {
-      const uint32_t w = th_read4(s);
-      dst[0] = TH_ZERO_EXTEND_EVEN_BYTES(w), dst[stride] = TH_ZERO_EXTEND_ODD_BYTES(w);
-    }
-  } else {
-    for (g = 0; g < G; g++, s += 4, dst += 2 * stride) {
-      const uint32_t w = th_read4(s);
-      dst[0] = TH_SIGN_EXTEND_EVEN_BYTES(w), dst[stride] = TH_SIGN_EXTEND_ODD_BYTES(w);
-    }
-  }
-  if (r == 0) return;
-  x0 = zext ? s[0] : (uint16_t)(int16_t)(int8_t)s[0];
-  x1 = r < 2 ? 0 : zext ? s[1] : (uint16_t)(int16_t)(int8_t)s[1];
-  x2 = r < 3 ? 0 : zext ? s[2] : (uint16_t)(int16_t)(int8_t)s[2];
+/* The k % 4 tail (r bytes at s) of one row as 1 or 2 pairs at dst[0], dst[stride]. */
+static void th_mm2_tail(const uint8_t *s, int zext, int32_t r, uint32_t *dst, int32_t stride) {
+  const uint32_t x0 = zext ? s[0] : (uint16_t)(int16_t)(int8_t)s[0];
+  const uint32_t x1 = r < 2 ? 0 : zext ? s[1] : (uint16_t)(int16_t)(int8_t)s[1];
+  const uint32_t x2 = r < 3 ? 0 : zext ? s[2] : (uint16_t)(int16_t)(int8_t)s[2];
   if (r == 3) dst[0] = x0 | x2 << 16, dst[stride] = x1;
   else dst[0] = x0 | x1 << 16;
 }
 
-/* Two rows of a into [pair t: row0 row1] (the per-row-pair widening, 2 loads, 4 extensions,
- * 4 stores per 4 k). */
-static void th_mm2_widen2(const void *a0, const void *a1, int zext, int32_t k, uint32_t *dst) {
-  const uint8_t *s0 = (const uint8_t *)a0, *s1 = (const uint8_t *)a1;
-  int32_t g = k >> 2;
-  if (zext) {
-    for (; g > 0; g--, s0 += 4, s1 += 4, dst += 4) {
-      const uint32_t w0 = th_read4(s0), w1 = th_read4(s1);
-      dst[0] = TH_ZERO_EXTEND_EVEN_BYTES(w0), dst[1] = TH_ZERO_EXTEND_EVEN_BYTES(w1);
-      dst[2] = TH_ZERO_EXTEND_ODD_BYTES(w0), dst[3] = TH_ZERO_EXTEND_ODD_BYTES(w1);
+/* ---- the widening in C (the spec): W rows at src + c*ld, g groups of 4 bytes, as the stream
+ * [even c0 .. even c(W-1), odd c0 .. odd c(W-1)] per group ---- */
+TH_INLINE void th_mm2_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst, const int W,
+                              int zext) {
+  const uint8_t *s = (const uint8_t *)src;
+  int c;
+  for (; g > 0; g--, s += 4, dst += 2 * W)
+    for (c = 0; c < W; c++) {
+      const uint32_t w = th_read4(s + c * ld);
+      dst[c] = zext ? (uint32_t)TH_ZERO_EXTEND_EVEN_BYTES(w) : (uint32_t)TH_SIGN_EXTEND_EVEN_BYTES(w);
+      dst[W + c] = zext ? (uint32_t)TH_ZERO_EXTEND_ODD_BYTES(w) : (uint32_t)TH_SIGN_EXTEND_ODD_BYTES(w);
     }
-  } else {
-    for (; g > 0; g--, s0 += 4, s1 += 4, dst += 4) {
-      const uint32_t w0 = th_read4(s0), w1 = th_read4(s1);
-      dst[0] = TH_SIGN_EXTEND_EVEN_BYTES(w0), dst[1] = TH_SIGN_EXTEND_EVEN_BYTES(w1);
-      dst[2] = TH_SIGN_EXTEND_ODD_BYTES(w0), dst[3] = TH_SIGN_EXTEND_ODD_BYTES(w1);
-    }
-  }
-  if (k & 3) {
-    th_mm2_widen(s0, zext, k & 3, dst, 2);
-    th_mm2_widen(s1, zext, k & 3, dst + 1, 2);
-  }
 }
 
-/* One call: a row pair against the nblk tiles of one width in the panel from pw to bend. The
- * a buffer: ab[0..1] row biases (TH_MM2_ROWBIAS), ab[2..3] pair 0, pairs 1.. at
- * ab[4 + 2 * (TH_MM2_KB + 1 - npairs)] onwards (end-aligned: the unrolled steps read fixed
- * offsets). The assembly takes the job at r0; the field order is its LDM order. */
+/* One call: `pairs` row pairs of a block (the first at ab) against the tiles of one width in the
+ * panel from pw to bend; outputs from orow, row stride rs (0: a single row, o1 = o0). The
+ * assembly takes the job at r0; the field order is its LDM order. */
 typedef struct {
-  int8_t *o0, *o1;      /* output rows (o1 == o0 for an odd last row, same bytes twice) */
+  int8_t *orow;         /* output of row pair 0 at the first column of the tiles */
+  int32_t rs;           /* output row stride */
   int32_t M;            /* fast rq multiplier */
-  const uint32_t *bend; /* panel end of this width's tiles */
   const uint32_t *pw;   /* first tile */
-  const uint32_t *ab;   /* &abuf[4] */
-  int32_t npairs;       /* 1 .. TH_MM2_KB + 1 */
+  const uint32_t *bend; /* end of the tiles */
+  const uint32_t *ab;   /* slot of row pair 0 */
+  int32_t pairs;        /* row pairs, >= 1 */
+  int32_t npairs;       /* k pairs, 1 .. TH_MM2_KB + 1 */
 } th_mm2_job;
 
-/* ---- the tiles in C (the spec) ---- */
-/* W columns (W = 3 or 2) x 2 rows; the sums start at the panel's bias words or the row biases. */
-TH_INLINE void th_mm2_tile_c(th_mm2_job *j, const int W, int rowbias) {
-  const uint32_t *ab = j->ab, *pw = j->pw;
-  const uint32_t *pa = ab + 2 * (TH_MM2_KB + 1 - j->npairs); /* pair 1 */
-  while (pw != j->bend) {
-    int32_t c[2][3], t, col, r;
-    for (col = 0; col < W; col++) {
-      c[0][col] = rowbias ? (int32_t)ab[-4] : (int32_t)pw[col];
-      c[1][col] = rowbias ? (int32_t)ab[-3] : (int32_t)pw[col];
-    }
-    if (!rowbias) pw += W;
-    for (t = 0; t < j->npairs; t++, pw += W) {
-      const uint32_t *x = t == 0 ? ab - 2 : pa + 2 * (t - 1);
-      for (r = 0; r < 2; r++)
-        for (col = 0; col < W; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
-    }
-    for (col = 0; col < W; col++) {
-      *j->o0++ = th_rq_fast(c[0][col], j->M);
-      *j->o1++ = th_rq_fast(c[1][col], j->M);
+/* ---- the tiles in C (the spec): W columns (3 or 2) x 2 rows ---- */
+TH_INLINE void th_mm2_tile_c(const th_mm2_job *j, const int W, int rowbias) {
+  const uint32_t *ab = j->ab;
+  int8_t *orow = j->orow;
+  int32_t p, t, col, r;
+  for (p = 0; p < j->pairs; p++, ab += 2 * (j->npairs + 1), orow += 2 * j->rs) {
+    const uint32_t *pw = j->pw;
+    int8_t *o0 = orow, *o1 = orow + j->rs;
+    while (pw != j->bend) {
+      int32_t c[2][3];
+      for (col = 0; col < W; col++) {
+        c[0][col] = (int32_t)(rowbias ? ab[0] : pw[col]);
+        c[1][col] = (int32_t)(rowbias ? ab[1] : pw[col]);
+      }
+      if (!rowbias) pw += W;
+      for (t = 0; t < j->npairs; t++, pw += W) {
+        const uint32_t *x = t == 0 ? ab + 2 : ab - 2 * (j->npairs - t);
+        for (r = 0; r < 2; r++)
+          for (col = 0; col < W; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
+      }
+      for (col = 0; col < W; col++) *o0++ = th_rq_fast(c[0][col], j->M);
+      for (col = 0; col < W; col++) *o1++ = th_rq_fast(c[1][col], j->M);
     }
   }
 }
-__attribute__((unused)) static void th_mm2_tile3_c(th_mm2_job *j) { th_mm2_tile_c(j, 3, TH_MM2_COLBIAS); }
-__attribute__((unused)) static void th_mm2_tile2_c(th_mm2_job *j) { th_mm2_tile_c(j, 2, TH_MM2_COLBIAS); }
-__attribute__((unused)) static void th_mm2_tile3_rb_c(th_mm2_job *j) { th_mm2_tile_c(j, 3, TH_MM2_ROWBIAS); }
-__attribute__((unused)) static void th_mm2_tile2_rb_c(th_mm2_job *j) { th_mm2_tile_c(j, 2, TH_MM2_ROWBIAS); }
 
-/* ---- the tiles in assembly ----
- * Registers: r0-r5 the sums (row 0: r0 r1 r2, row 1: r3 r4 r5; 2x2: r0 r1 / r2 r3), r6 r7 a's
- * pair (row 0, row 1), r8-r10 b's pair per column, r11 the panel, lr the a buffer (&abuf[4]),
- * r12 the entry into the unrolled steps. [sp] holds o0, o1, M, bend. */
+/* ---- the same in assembly ----
+ * Tiles: r0-r5 the sums (row 0: r0 r1 r2, row 1: r3 r4 r5; 2x2: r0 r1 / r2 r3), r6 r7 a's pair
+ * (row 0, row 1), r8-r10 b's pair per column, r11 the panel, lr the row pair's slot. Frame:
+ * [sp] o0, o1, M, bend, next orow, rs, pw, slot stride, row pairs left, entry. */
 #define TH_MM2_STR(x) #x
 #define TH_MM2_XSTR(x) TH_MM2_STR(x)
 #define TH_MM2_FN(NAME, HEAD, STEP, STEPB, RQ)                                                    \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
-  "push {r4-r11, lr}\n\tsub sp, sp, #16\n\t"                                                      \
-  "ldmia r0, {r1-r7}\n\tstmia sp, {r1-r4}\n\tmov r11, r5\n\tmov lr, r6\n\t"                       \
-  /* entry = step (TH_MM2_KB + 1 - npairs) */                                                     \
-  "adr.w r12, 2f\n\trsb r7, r7, #" TH_MM2_XSTR(TH_MM2_KB) " + 1\n\tmov r8, #" #STEPB "\n\t"       \
-  "mla r12, r7, r8, r12\n\torr r12, r12, #1\n"                                                    \
-  "1:\n\t" HEAD "bx r12\n\t.balign 4\n"                                                           \
-  "2:\n\t.set th_mm2_off, 0\n\t.rept " TH_MM2_XSTR(TH_MM2_KB) "\n\t" STEP " th_mm2_off\n\t"       \
-  ".set th_mm2_off, th_mm2_off + 8\n\t.endr\n"                                                    \
+  "push {r4-r11, lr}\n\tsub sp, sp, #40\n\t"                                                      \
+  "ldmia r0, {r1-r8}\n\t" /* orow rs M pw bend ab pairs npairs */                                 \
+  "str r3, [sp, #8]\n\tstr r5, [sp, #12]\n\tstrd r1, r2, [sp, #16]\n\tstr r4, [sp, #24]\n\t"      \
+  "lsl r9, r8, #3\n\tadd r9, r9, #8\n\tstrd r9, r7, [sp, #28]\n\tmov lr, r6\n\t"                  \
+  /* entry = step TH_MM2_KB - (npairs - 1) */                                                     \
+  "adr.w r12, 2f\n\trsb r8, r8, #" TH_MM2_XSTR(TH_MM2_KB) " + 1\n\tmov r9, #" #STEPB "\n\t"       \
+  "mla r12, r8, r9, r12\n\torr r12, r12, #1\n\tstr r12, [sp, #36]\n"                              \
+  "0:\n\tldrd r0, r1, [sp, #16]\n\tadd r2, r0, r1\n\tstrd r0, r2, [sp]\n\t"                       \
+  "add r0, r0, r1, lsl #1\n\tstr r0, [sp, #16]\n\tldr r11, [sp, #24]\n"                           \
+  "1:\n\t" HEAD "ldr pc, [sp, #36]\n\t.balign 4\n"                                                \
+  "2:\n\t.set th_mm2_off, -8 * " TH_MM2_XSTR(TH_MM2_KB) "\n\t.rept " TH_MM2_XSTR(TH_MM2_KB) "\n\t" \
+  STEP " th_mm2_off\n\t.set th_mm2_off, th_mm2_off + 8\n\t.endr\n"                                \
   "3:\n\t.if (3b - 2b) != " TH_MM2_XSTR(TH_MM2_KB) " * " #STEPB "\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
   "ldmia sp, {r6, r7, r8, r9}\n\t" RQ "stmia sp, {r6, r7}\n\tcmp r11, r9\n\tbne.w 1b\n\t"        \
-  "add sp, sp, #16\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
+  "ldrd r0, r1, [sp, #28]\n\tadd lr, lr, r0\n\tsubs r1, r1, #1\n\tstr r1, [sp, #32]\n\tbne.w 0b\n\t" \
+  "add sp, sp, #40\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
 
 #define TH_MM2_HEAD3_CB                                                                \
-  "ldmia.w r11!, {r0, r1, r2, r8, r9, r10}\n\tldrd r6, r7, [lr, #-8]\n\t"              \
+  "ldmia.w r11!, {r0, r1, r2, r8, r9, r10}\n\tldrd r6, r7, [lr, #8]\n\t"               \
   "smlad r3, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r4, r7, r9, r1\n\t"           \
   "smlad r1, r6, r9, r1\n\tsmlad r5, r7, r10, r2\n\tsmlad r2, r6, r10, r2\n\t"
 #define TH_MM2_HEAD3_RB                                                                \
-  "ldrd r0, r3, [lr, #-16]\n\tldmia.w r11!, {r8, r9, r10}\n\tldrd r6, r7, [lr, #-8]\n\t" \
+  "ldrd r0, r3, [lr]\n\tldmia.w r11!, {r8, r9, r10}\n\tldrd r6, r7, [lr, #8]\n\t"      \
   "smlad r1, r6, r9, r0\n\tsmlad r2, r6, r10, r0\n\tsmlad r0, r6, r8, r0\n\t"          \
   "smlad r4, r7, r9, r3\n\tsmlad r5, r7, r10, r3\n\tsmlad r3, r7, r8, r3\n\t"
 #define TH_MM2_HEAD2_CB                                                                \
-  "ldmia.w r11!, {r0, r1, r8, r9}\n\tldrd r6, r7, [lr, #-8]\n\t"                       \
+  "ldmia.w r11!, {r0, r1, r8, r9}\n\tldrd r6, r7, [lr, #8]\n\t"                        \
   "smlad r2, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r1\n\tsmlad r1, r6, r9, r1\n\t"
 #define TH_MM2_HEAD2_RB                                                                \
-  "ldrd r0, r2, [lr, #-16]\n\tldrd r8, r9, [r11], #8\n\tldrd r6, r7, [lr, #-8]\n\t"    \
+  "ldrd r0, r2, [lr]\n\tldrd r8, r9, [r11], #8\n\tldrd r6, r7, [lr, #8]\n\t"           \
   "smlad r1, r6, r9, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r2\n\tsmlad r2, r7, r8, r2\n\t"
 #define TH_MM2_RQ3                                                                          \
   "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                            \
@@ -592,10 +575,23 @@ __attribute__((unused)) static void th_mm2_tile2_rb_c(th_mm2_job *j) { th_mm2_ti
   "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\tsmmul r3, r3, r8\n\t"        \
   "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\tssat r3, #8, r3\n\t"            \
   "strb r0, [r6], #1\n\tstrb r1, [r6], #1\n\tstrb r2, [r7], #1\n\tstrb r3, [r7], #1\n\t"
+/* Widening: th_mm2_widN_xx(src, ld, groups >= 1, dst): N rows at src + c*ld, per group of 4 bytes
+ * the N even then the N odd pairs (STM: the lowest register takes the lowest address). */
+#define TH_MM2_WID2(NAME, XT)                                                                     \
+  ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
+  "push {r4-r7}\n1:\n\tldr r7, [r0, r1]\n\tldr r6, [r0], #4\n\t"                                  \
+  XT " r4, r6\n\t" XT " r5, r7\n\t" XT " r6, r6, ror #8\n\t" XT " r7, r7, ror #8\n\t"             \
+  "stmia r3!, {r4-r7}\n\tsubs r2, r2, #1\n\tbne 1b\n\tpop {r4-r7}\n\tbx lr\n\t.size " NAME ", .-" NAME "\n\t"
+#define TH_MM2_WID3(NAME, XT)                                                                     \
+  ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
+  "push {r4-r9}\n1:\n\tldr r8, [r0, r1]\n\tldr r9, [r0, r1, lsl #1]\n\tldr r7, [r0], #4\n\t"      \
+  XT " r4, r7\n\t" XT " r5, r8\n\t" XT " r6, r9\n\t"                                              \
+  XT " r7, r7, ror #8\n\t" XT " r8, r8, ror #8\n\t" XT " r9, r9, ror #8\n\t"                      \
+  "stmia r3!, {r4-r9}\n\tsubs r2, r2, #1\n\tbne 1b\n\tpop {r4-r9}\n\tbx lr\n\t.size " NAME ", .-" NAME "\n\t"
 
 __asm__(
     ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
-    /* one pair: a's 2 words at [lr, #off], b's 3 (2) words from the panel */
+    /* one pair: a's 2 words at [lr, #off] (off < 0), b's 3 (2) words from the panel */
     ".macro th_mm2_step3 off\n\t"
     "ldrd r6, r7, [lr, #\\off]\n\tldmia.w r11!, {r8, r9, r10}\n\t"
     "smlad r0, r6, r8, r0\n\tsmlad r3, r7, r8, r3\n\tsmlad r1, r6, r9, r1\n\t"
@@ -609,77 +605,117 @@ __asm__(
     TH_MM2_FN("th_mm2_tile2", TH_MM2_HEAD2_CB, "th_mm2_step2", 24, TH_MM2_RQ2)
     TH_MM2_FN("th_mm2_tile3_rb", TH_MM2_HEAD3_RB, "th_mm2_step3", 32, TH_MM2_RQ3)
     TH_MM2_FN("th_mm2_tile2_rb", TH_MM2_HEAD2_RB, "th_mm2_step2", 24, TH_MM2_RQ2)
+    TH_MM2_WID2("th_mm2_wid2_s8", "sxtb16")
+    TH_MM2_WID2("th_mm2_wid2_u8", "uxtb16")
+    TH_MM2_WID3("th_mm2_wid3_s8", "sxtb16")
     ".purgem th_mm2_step3\n\t.purgem th_mm2_step2\n\t"
     ".popsection\n");
-void th_mm2_tile3(th_mm2_job *j);
-void th_mm2_tile2(th_mm2_job *j);
-void th_mm2_tile3_rb(th_mm2_job *j);
-void th_mm2_tile2_rb(th_mm2_job *j);
+void th_mm2_tile3(const th_mm2_job *j);
+void th_mm2_tile2(const th_mm2_job *j);
+void th_mm2_tile3_rb(const th_mm2_job *j);
+void th_mm2_tile2_rb(const th_mm2_job *j);
+void th_mm2_wid2_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm2_wid2_u8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm2_wid3_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
 
+/* The tile and widening calls: assembly, or (-DTH_MM2_C) the C spec. */
+static void th_mm2_tiles(const th_mm2_job *j, int W, int rowbias) {
 #if defined(TH_MM2_C)
-#define TH_MM2_TILE3 th_mm2_tile3_c
-#define TH_MM2_TILE2 th_mm2_tile2_c
-#define TH_MM2_TILE3_RB th_mm2_tile3_rb_c
-#define TH_MM2_TILE2_RB th_mm2_tile2_rb_c
+  if (W == 3) th_mm2_tile_c(j, 3, rowbias);
+  else th_mm2_tile_c(j, 2, rowbias);
 #else
-#define TH_MM2_TILE3 th_mm2_tile3
-#define TH_MM2_TILE2 th_mm2_tile2
-#define TH_MM2_TILE3_RB th_mm2_tile3_rb
-#define TH_MM2_TILE2_RB th_mm2_tile2_rb
+  if (W == 3) (rowbias ? th_mm2_tile3_rb : th_mm2_tile3)(j);
+  else (rowbias ? th_mm2_tile2_rb : th_mm2_tile2)(j);
 #endif
+}
+/* W rows (2 or 3) at src + c*ld, k bytes each, as the pair stream at dst; returns its end. */
+static uint32_t *th_mm2_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
+                              int zext) {
+  const int32_t g = k >> 2, r = k & 3;
+  int c;
+  if (g > 0) {
+#if defined(TH_MM2_C)
+    if (W == 3) th_mm2_widen_c(src, ld, g, dst, 3, zext);
+    else th_mm2_widen_c(src, ld, g, dst, 2, zext);
+#else
+    if (W == 3) th_mm2_wid3_s8(src, ld, g, dst); /* panels are int8 */
+    else (zext ? th_mm2_wid2_u8 : th_mm2_wid2_s8)(src, ld, g, dst);
+#endif
+    dst += 2 * W * g;
+  }
+  if (r) {
+    for (c = 0; c < W; c++) th_mm2_tail((const uint8_t *)src + c * ld + 4 * g, zext, r, dst + c, W);
+    dst += (r == 3 ? 2 : 1) * W;
+  }
+  return dst;
+}
 
 /* out[i*rs + j] = rq(a_i . b_j + bias), i < m, j < n, bias per column j (rowbias == 0) or per
- * row i (rowbias == 1), NULL for none. Returns 0 (nothing done) when the path does not apply. */
-__attribute__((noinline)) static int th_mm2(const void *a, int zext_a, size_t lda, const int8_t *b, size_t ldb, int32_t m,
-                  int32_t n, int32_t k, const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
-                  ptrdiff_t rs) {
-  uint32_t pw[TH_MM2_PANEL > 0 ? TH_MM2_PANEL : 1];
-  uint32_t abuf[4 + 2 * TH_MM2_KB];
-  const int32_t npairs = (k + 1) >> 1, cw = npairs + (rowbias ? 0 : 1);
-  int32_t M, nbmax, j0, w, i, c;
-  if (TH_MM2_PANEL == 0 || m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 || !th_rq_fast_mul(rq, &M))
+ * row i (rowbias == 1), NULL for none; a is uint8 when zext_a, b int8. Returns 0 (nothing done)
+ * when the path does not apply. */
+__attribute__((noinline)) static int th_mm2(const void *a, int zext_a, size_t lda, const int8_t *b,
+                                            size_t ldb, int32_t m, int32_t n, int32_t k,
+                                            const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
+                                            ptrdiff_t rs) {
+  uint32_t buf[TH_MM2_WORDS > 0 ? TH_MM2_WORDS : 1];
+  const int32_t npairs = (k + 1) >> 1, cw = npairs + (rowbias ? 0 : 1), rw = 2 * (npairs + 1);
+  int32_t M, nb, j0, w, i0, c, p;
+  if (TH_MM2_WORDS == 0 || m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 ||
+      !th_rq_fast_mul(rq, &M))
     return 0;
-  nbmax = TH_MM2_PANEL / cw / 3 * 3;
-  if (nbmax < 6) return 0;
+  /* every column in one panel when that leaves room for 2 row pairs; else chunks of columns
+   * (a widened again per chunk: only worth it while k is short) */
+  if (n * cw + 2 + 2 * rw <= TH_MM2_WORDS) {
+    nb = n;
+  } else {
+    nb = (TH_MM2_WORDS - 2 - 2 * rw) / cw / 3 * 3;
+    if (nb < 6 || npairs > 32) return 0;
+  }
   for (j0 = 0; j0 < n; j0 += w) {
     const int32_t left = n - j0;
-    int32_t n3, n2;
-    uint32_t *p = pw, *bend3 = pw;
-    w = left <= nbmax ? left : left - nbmax == 1 ? nbmax - 3 : nbmax;
+    int32_t n3, n2, bpairs;
+    uint32_t *pend = buf, *bend3 = buf, *ablk;
+    w = left <= nb ? left : left - nb == 1 ? nb - 3 : nb;
     n2 = w % 3 == 0 ? 0 : w % 3 == 2 ? 1 : 2;
     n3 = (w - 2 * n2) / 3;
     /* the panel: n3 tiles of 3 columns, then n2 of 2 */
     for (c = 0; c < w;) {
       const int W = c < 3 * n3 ? 3 : 2;
       int cc;
-      for (cc = 0; cc < W; cc++) {
-        const int32_t jj = j0 + c + cc;
-        if (!rowbias) p[cc] = (uint32_t)TH_BIAS(bias, jj);
-        th_mm2_widen(b + (size_t)jj * ldb, 0, k, p + (rowbias ? 0 : W) + cc, W);
-      }
-      p += (size_t)W * cw, c += W;
-      if (c == 3 * n3) bend3 = p;
+      if (!rowbias)
+        for (cc = 0; cc < W; cc++) *pend++ = (uint32_t)TH_BIAS(bias, j0 + c + cc);
+      pend = th_mm2_widen(b + (size_t)(j0 + c) * ldb, (ptrdiff_t)ldb, k, pend, W, 0);
+      c += W;
+      if (c == 3 * n3) bend3 = pend;
     }
-    for (i = 0; i < m; i += 2) {
-      const int32_t i1 = i + 1 < m ? i + 1 : i;
-      const uint8_t *a0 = (const uint8_t *)a + (size_t)i * lda;
-      uint32_t *pa = abuf + 2 + 2 * (TH_MM2_KB + 1 - npairs);
+    ablk = pend + 2; /* the stream of row pair 0 starts 2 words below */
+    bpairs = (int32_t)((buf + TH_MM2_WORDS - ablk) / rw);
+    for (i0 = 0; i0 < m; i0 += 2 * bpairs) {
+      const int32_t rows = m - i0 < 2 * bpairs ? m - i0 : 2 * bpairs, P = (rows + 1) >> 1;
       th_mm2_job jb;
-      th_mm2_widen2(a0, (const uint8_t *)a + (size_t)i1 * lda, zext_a, k, pa);
-      abuf[2] = pa[0], abuf[3] = pa[1];
-      if (rowbias) abuf[0] = (uint32_t)TH_BIAS(bias, i), abuf[1] = (uint32_t)TH_BIAS(bias, i1);
-      jb.o0 = out + (ptrdiff_t)i * rs + j0, jb.o1 = out + (ptrdiff_t)i1 * rs + j0, jb.M = M;
-      jb.ab = abuf + 4, jb.npairs = npairs;
-      if (n3) {
-        jb.pw = pw, jb.bend = bend3;
-        if (rowbias) TH_MM2_TILE3_RB(&jb);
-        else TH_MM2_TILE3(&jb);
-        jb.o0 = out + (ptrdiff_t)i * rs + j0 + 3 * n3, jb.o1 = out + (ptrdiff_t)i1 * rs + j0 + 3 * n3;
+      /* row pairs last to first: the stream of pair p starts on the slot of pair p - 1 */
+      for (p = P - 1; p >= 0; p--) {
+        const int32_t i = i0 + 2 * p, i1 = i + 1 < m ? i + 1 : i;
+        uint32_t *rp = ablk + (size_t)p * rw, *slot = rp + 2 * (npairs - 1);
+        th_mm2_widen((const uint8_t *)a + (size_t)i * lda, (ptrdiff_t)(i1 - i) * (ptrdiff_t)lda, k,
+                     rp - 2, 2, zext_a);
+        slot[2] = rp[-2], slot[3] = rp[-1];
+        if (rowbias) slot[0] = (uint32_t)TH_BIAS(bias, i), slot[1] = (uint32_t)TH_BIAS(bias, i1);
       }
-      if (n2) {
-        jb.pw = bend3, jb.bend = p;
-        if (rowbias) TH_MM2_TILE2_RB(&jb);
-        else TH_MM2_TILE2(&jb);
+      jb.M = M, jb.npairs = npairs;
+      for (c = 0; c < 2; c++) { /* the tiles of 3, then of 2 */
+        const int W = c == 0 ? 3 : 2;
+        const int32_t j = j0 + (c == 0 ? 0 : 3 * n3);
+        if ((c == 0 ? n3 : n2) == 0) continue;
+        jb.pw = c == 0 ? buf : bend3, jb.bend = c == 0 ? bend3 : pend;
+        jb.orow = out + (ptrdiff_t)i0 * rs + j, jb.rs = (int32_t)rs;
+        jb.ab = ablk + 2 * (npairs - 1), jb.pairs = rows >> 1;
+        if (jb.pairs) th_mm2_tiles(&jb, W, rowbias);
+        if (rows & 1) { /* the last row alone: o1 = o0, the same bytes twice */
+          jb.orow = out + (ptrdiff_t)(i0 + rows - 1) * rs + j, jb.rs = 0;
+          jb.ab += (size_t)(P - 1) * rw, jb.pairs = 1;
+          th_mm2_tiles(&jb, W, rowbias);
+        }
       }
     }
   }
