@@ -1,9 +1,11 @@
-// addon.cc - thin Node-API layer over kernels/: type and length checks, copy the
-// arguments into plain structs, run the C kernel on N real threads (sync or async).
+// addon.cc - thin Node-API layer over kernels/: type checks, copy the arguments into plain
+// structs, run the C kernel on N real threads (sync or async).
 // All kernel semantics live in kernels/ (C) and src/ (TypeScript).
 #include <napi.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -18,7 +20,11 @@ extern "C" {
 
 namespace {
 
-const char *DtypeName(th_dtype t) { return t == TH_I8 ? "int8" : t == TH_U8 ? "uint8" : "int16"; }
+// Range and size checks live in TypeScript (src/validate/kernelArgs.ts, called by src/native.ts before
+// every call): here only types are checked, then the C library is called, which refuses bad params
+// itself (th_kernel_run, th_check_params). Memory stays safe whatever arrives: inputs are copied into
+// buffers of the size the kernel reads, the output and scratch are sized by the library, and only the
+// rq pairs and consts the kernel has are read.
 
 const char *StatusName(th_status s) {
   switch (s) {
@@ -31,74 +37,69 @@ const char *StatusName(th_status s) {
   return "unknown status";
 }
 
-int32_t KernelId(const Napi::Value &v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "Expected a kernel id (number) for kernel but received " + v.ToString().Utf8Value());
-  int32_t id = v.As<Napi::Number>().Int32Value();
-  if (!th_kernel_get(id)) throw Napi::RangeError::New(v.Env(), "Expected a kernel id in 0.." + std::to_string(TH_K_COUNT - 1) + " for kernel but received " + std::to_string(id));
-  return id;
+Napi::TypeError Expected(const Napi::Env &env, const std::string &what, const std::string &field, const Napi::Value &v) {
+  return Napi::TypeError::New(env, "Expected " + what + " for " + field + " but received " + v.ToString().Utf8Value());
 }
 
-int32_t IntField(const Napi::Object &o, const char *name, const char *where, int32_t dflt, bool required) {
+// A kernel id is a number naming an entry of the table (anything else would be a null descriptor).
+int32_t KernelId(const Napi::Value &v) {
+  if (!v.IsNumber() || !th_kernel_get(v.As<Napi::Number>().Int32Value())) throw Expected(v.Env(), "a kernel id (number of the kernel table)", "kernel", v);
+  return v.As<Napi::Number>().Int32Value();
+}
+
+int32_t IntField(const Napi::Object &o, const char *name, const char *where, int32_t dflt) {
   Napi::Value v = o.Get(name);
-  if (v.IsUndefined() && !required) return dflt;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("Expected an integer for ") + where + "." + name + " but received " + v.ToString().Utf8Value());
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != (double)(int32_t)d) throw Napi::RangeError::New(o.Env(), std::string("Expected an int32 for ") + where + "." + name + " but received " + v.ToString().Utf8Value());
-  return (int32_t)d;
+  if (v.IsUndefined()) return dflt;
+  if (!v.IsNumber()) throw Expected(o.Env(), "a number", std::string(where) + "." + name, v);
+  return v.As<Napi::Number>().Int32Value();
 }
 
 th_shape ShapeArg(const Napi::Value &v) {
-  if (!v.IsObject()) throw Napi::TypeError::New(v.Env(), "Expected an object {S, E, P, H, T?} for shape but received " + v.ToString().Utf8Value());
+  if (!v.IsObject()) throw Expected(v.Env(), "an object {S, E, P, H, T?}", "shape", v);
   Napi::Object o = v.As<Napi::Object>();
   th_shape s;
-  s.S = IntField(o, "S", "shape", 1, true);
-  s.E = IntField(o, "E", "shape", 1, true);
-  s.P = IntField(o, "P", "shape", 1, true);
-  s.H = IntField(o, "H", "shape", 1, true);
-  s.T = IntField(o, "T", "shape", s.S, false);
+  s.S = IntField(o, "S", "shape", 0);
+  s.E = IntField(o, "E", "shape", 0);
+  s.P = IntField(o, "P", "shape", 0);
+  s.H = IntField(o, "H", "shape", 0);
+  s.T = IntField(o, "T", "shape", s.S);
   return s;
 }
 
-// params: { S, E, P, H, T?, split?: 0|1, rq: [[mul, div], ...], consts?: [..] }
+// params: { S, E, P, H, T?, split?: 0|1, rq: [[mul, div], ...], consts?: [..] }; reads the kernel's
+// n_rq pairs and n_consts consts, no more.
 th_params ParamsArg(int32_t id, const Napi::Value &v) {
   th_params p;
   std::memset(&p, 0, sizeof p);
   p.shape = ShapeArg(v);
   Napi::Object o = v.As<Napi::Object>();
   const th_kernel_desc *d = th_kernel_get(id);
-  int32_t split = IntField(o, "split", "params", 0, false);
-  if (split != TH_SPLIT_HEADS && split != TH_SPLIT_ROWS) throw Napi::RangeError::New(v.Env(), "Expected params.split to be 0 (heads) or 1 (rows) but received " + std::to_string(split));
-  p.split = (th_split)split;
+  p.split = (th_split)IntField(o, "split", "params", TH_SPLIT_HEADS);
   Napi::Value rqv = o.Get("rq");
-  if (!rqv.IsArray()) throw Napi::TypeError::New(v.Env(), std::string("Expected params.rq to be an array of ") + std::to_string(d->n_rq) + " [mul, div] pairs for " + d->name + " but received " + rqv.ToString().Utf8Value());
-  Napi::Array rq = rqv.As<Napi::Array>();
-  if ((int32_t)rq.Length() != d->n_rq) throw Napi::RangeError::New(v.Env(), std::string("Expected params.rq to hold ") + std::to_string(d->n_rq) + " [mul, div] pairs for " + d->name + " but received " + std::to_string(rq.Length()));
-  for (uint32_t i = 0; i < rq.Length(); i++) {
-    Napi::Value pair = rq.Get(i);
-    if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) throw Napi::TypeError::New(v.Env(), "Expected params.rq[" + std::to_string(i) + "] to be [mul, div] but received " + pair.ToString().Utf8Value());
-    Napi::Object po = pair.As<Napi::Object>();
-    Napi::Value m = po.Get(0u), dv = po.Get(1u);
-    if (!m.IsNumber() || !dv.IsNumber()) throw Napi::TypeError::New(v.Env(), "Expected params.rq[" + std::to_string(i) + "] to hold two integers but received " + pair.ToString().Utf8Value());
+  if (d->n_rq > 0 && !rqv.IsArray()) throw Expected(v.Env(), "an array of [mul, div] pairs", "params.rq", rqv);
+  for (int32_t i = 0; i < d->n_rq; i++) {
+    Napi::Value pair = rqv.As<Napi::Array>().Get((uint32_t)i);
+    std::string field = "params.rq[" + std::to_string(i) + "]";
+    if (!pair.IsArray()) throw Expected(v.Env(), "a [mul, div] pair", field, pair);
+    Napi::Value m = pair.As<Napi::Array>().Get(0u), dv = pair.As<Napi::Array>().Get(1u);
+    if (!m.IsNumber() || !dv.IsNumber()) throw Expected(v.Env(), "a [mul, div] pair of numbers", field, pair);
     p.rq[i].mul = m.As<Napi::Number>().Int32Value();
     p.rq[i].div = dv.As<Napi::Number>().Int32Value();
   }
   Napi::Value cv = o.Get("consts");
-  uint32_t nc = cv.IsArray() ? cv.As<Napi::Array>().Length() : 0;
-  if ((int32_t)nc != d->n_consts) throw Napi::RangeError::New(v.Env(), std::string("Expected params.consts to hold ") + std::to_string(d->n_consts) + " integers for " + d->name + " but received " + std::to_string(nc));
-  for (uint32_t i = 0; i < nc; i++) p.consts[i] = cv.As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value();
-  for (int32_t i = 0; i < d->n_rq; i++)
-    if (p.rq[i].div < 0 || p.rq[i].div > 31) throw Napi::RangeError::New(v.Env(), "Expected params.rq[" + std::to_string(i) + "] div in 0..31 but received " + std::to_string(p.rq[i].div));
-  th_status st = th_check_params(id, &p);
-  if (st != TH_OK) throw Napi::RangeError::New(v.Env(), std::string("Invalid params for ") + d->name + ": " + StatusName(st) + " (S=" + std::to_string(p.shape.S) + " E=" + std::to_string(p.shape.E) + " P=" + std::to_string(p.shape.P) + " H=" + std::to_string(p.shape.H) + " T=" + std::to_string(p.shape.T) + ")");
+  if (d->n_consts > 0 && !cv.IsArray()) throw Expected(v.Env(), "an array of numbers", "params.consts", cv);
+  for (int32_t i = 0; i < d->n_consts; i++) {
+    Napi::Value c = cv.As<Napi::Array>().Get((uint32_t)i);
+    if (!c.IsNumber()) throw Expected(v.Env(), "a number", "params.consts[" + std::to_string(i) + "]", c);
+    p.consts[i] = c.As<Napi::Number>().Int32Value();
+  }
   return p;
 }
 
 int32_t CoresArg(const Napi::Value &v) {
   if (v.IsUndefined()) return 1;
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "Expected a number for cores but received " + v.ToString().Utf8Value());
-  int32_t c = v.As<Napi::Number>().Int32Value();
-  if (c < 1 || c > TH_MAX_CORES) throw Napi::RangeError::New(v.Env(), "Expected cores in 1.." + std::to_string(TH_MAX_CORES) + " but received " + std::to_string(c));
-  return c;
+  if (!v.IsNumber()) throw Expected(v.Env(), "a number", "cores", v);
+  return v.As<Napi::Number>().Int32Value();
 }
 
 // One run's arguments copied out of JS: inputs are copied so the worker never touches JS memory.
@@ -121,22 +122,27 @@ Job MakeJob(const Napi::CallbackInfo &info, bool reference) {
   job.cores = reference ? 1 : CoresArg(info[3]);
   job.reference = reference;
   const th_kernel_desc *d = th_kernel_get(job.id);
-  if (!info[2].IsArray()) throw Napi::TypeError::New(info.Env(), std::string("Expected an array of ") + std::to_string(d->n_inputs) + " input buffers for " + d->name + " but received " + info[2].ToString().Utf8Value());
+  if (!info[2].IsArray()) throw Expected(info.Env(), "an array of input buffers", "inputs", info[2]);
   Napi::Array arr = info[2].As<Napi::Array>();
-  if ((int32_t)arr.Length() != d->n_inputs) throw Napi::RangeError::New(info.Env(), std::string("Expected ") + std::to_string(d->n_inputs) + " inputs for " + d->name + " but received " + std::to_string(arr.Length()));
-  size_t counts[TH_MAX_INPUTS], out_count = 0;
-  if (th_kernel_sizes(job.id, &job.params.shape, counts, &out_count) != TH_OK) throw Napi::RangeError::New(info.Env(), std::string("Shape too large for ") + d->name);
+  // Sizes from the library; when it refuses the shape nothing is allocated and the run call refuses too.
+  size_t counts[TH_MAX_INPUTS] = {0}, out_count = 0;
+  bool sized = th_kernel_sizes(job.id, &job.params.shape, counts, &out_count) == TH_OK;
   for (int32_t i = 0; i < d->n_inputs; i++) {
     Napi::Value b = arr.Get((uint32_t)i);
-    if (!b.IsTypedArray()) throw Napi::TypeError::New(info.Env(), std::string("Expected a typed array for input ") + d->input_names[i] + " of " + d->name + " but received " + b.ToString().Utf8Value());
+    if (!b.IsTypedArray()) throw Expected(info.Env(), "a typed array", std::string("input ") + d->input_names[i] + " of " + d->name, b);
     Napi::TypedArray ta = b.As<Napi::TypedArray>();
-    size_t want = counts[i] * th_dtype_size(d->input_types[i]);
-    if (ta.ByteLength() != want) throw Napi::RangeError::New(info.Env(), std::string("Expected input ") + d->input_names[i] + " of " + d->name + " to be " + std::to_string(want) + " bytes (" + std::to_string(counts[i]) + " " + DtypeName(d->input_types[i]) + ") but received " + std::to_string(ta.ByteLength()));
+    // Exactly the bytes the kernel reads: what was given, zero-filled or cut to that size.
+    size_t want = sized ? counts[i] * th_dtype_size(d->input_types[i]) : 0;
     const uint8_t *src = static_cast<const uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    job.inputs.emplace_back(src, src + want);
+    std::vector<uint8_t> copy(want, 0);
+    if (want > 0) std::memcpy(copy.data(), src, std::min(want, ta.ByteLength()));
+    job.inputs.push_back(std::move(copy));
   }
-  job.output.resize(out_count * th_dtype_size(d->output_type));
-  if (!reference) job.scratch.resize(th_scratch_bytes(job.id, &job.params.shape, job.cores));
+  if (sized) job.output.resize(out_count * th_dtype_size(d->output_type));
+  if (!reference) {
+    size_t scratch = th_scratch_bytes(job.id, &job.params.shape, job.cores);
+    if (scratch != SIZE_MAX) job.scratch.resize(scratch);
+  }
   return job;
 }
 
@@ -166,19 +172,24 @@ class Barrier {
 void Execute(Job &job) {
   std::vector<const void *> in;
   for (auto &b : job.inputs) in.push_back(b.data());
+  // The library's own check first (th_kernel_run repeats it; th_ref_run checks only what it reads).
+  job.status = th_check_params(job.id, &job.params);
+  if (job.status != TH_OK) return;
   if (job.reference) {
     job.status = th_ref_run(job.id, &job.params, in.data(), job.output.data()) == 0 ? TH_OK : TH_ERR_ARG;
     return;
   }
+  // One thread per core the library accepts; another count is refused by th_kernel_run on one thread.
+  int32_t n = job.cores >= 1 && job.cores <= TH_MAX_CORES ? job.cores : 1;
   auto t0 = std::chrono::steady_clock::now();
-  Barrier barrier(job.cores);
-  std::vector<th_status> status(job.cores, TH_OK);
+  Barrier barrier(n);
+  std::vector<th_status> status(n, TH_OK);
   auto slice = [&](int32_t core) {
     th_ctx ctx{core, job.cores, job.scratch.empty() ? nullptr : job.scratch.data(), job.scratch.size(), Barrier::Call, &barrier};
-    status[core] = th_kernel_run(job.id, &job.params, in.data(), job.output.data(), &ctx);
+    status[core] = th_kernel_run(job.id, &job.params, in.data(), job.output.empty() ? nullptr : job.output.data(), &ctx);
   };
   std::vector<std::thread> threads;
-  for (int32_t c = 1; c < job.cores; c++) threads.emplace_back(slice, c);
+  for (int32_t c = 1; c < n; c++) threads.emplace_back(slice, c);
   slice(0);
   for (auto &t : threads) t.join();
   job.ns = (double)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -247,7 +258,8 @@ Napi::Value Sizes(const Napi::CallbackInfo &info) {
   int32_t id = KernelId(info[0]);
   th_shape s = ShapeArg(info[1]);
   size_t counts[TH_MAX_INPUTS], out_count = 0;
-  if (th_kernel_sizes(id, &s, counts, &out_count) != TH_OK) throw Napi::RangeError::New(info.Env(), std::string("Shape too large for ") + th_kernel_get(id)->name);
+  th_status st = th_kernel_sizes(id, &s, counts, &out_count);
+  if (st != TH_OK) throw Napi::Error::New(info.Env(), std::string("th_kernel_sizes refused ") + th_kernel_get(id)->name + ": " + StatusName(st));
   Napi::Object o = Napi::Object::New(info.Env());
   Napi::Array ins = Napi::Array::New(info.Env());
   for (int32_t i = 0; i < th_kernel_get(id)->n_inputs; i++) ins.Set((uint32_t)i, (double)counts[i]);
@@ -259,7 +271,9 @@ Napi::Value Sizes(const Napi::CallbackInfo &info) {
 Napi::Value ScratchBytes(const Napi::CallbackInfo &info) {
   int32_t id = KernelId(info[0]);
   th_shape s = ShapeArg(info[1]);
-  return Napi::Number::New(info.Env(), (double)th_scratch_bytes(id, &s, CoresArg(info[2])));
+  size_t n = th_scratch_bytes(id, &s, CoresArg(info[2]));
+  if (n == SIZE_MAX) throw Napi::Error::New(info.Env(), std::string("th_scratch_bytes refused ") + th_kernel_get(id)->name + ": bad shape or cores");
+  return Napi::Number::New(info.Env(), (double)n);
 }
 
 Napi::Value Macs(const Napi::CallbackInfo &info) {

@@ -35,7 +35,7 @@ export function generateInputs(kernel: string, shape: Shape, seed: number): Tens
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new Error(`generateInputs: seed must be a uint32 (0..4294967295), got ${seed}`);
   }
-  checkShape(k, shape);
+  checkShape(k, shape, 'generateInputs');
   const next = mulberry32(seed);
   return k.inputs.map((spec) => drawTensor(next, spec.dtype, count(spec.dims(shape))));
 }

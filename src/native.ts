@@ -3,7 +3,8 @@
 import * as path from 'path';
 import { z } from 'zod';
 import type { RunRequest, Shape } from './board/types';
-import { check, intIn, said } from './validate/zod';
+import { kernelInfo as goldenKernel, type KernelDef } from './golden/registry';
+import { checkRunArgs, checkShapeArg, runSchema, type ArgsMode } from './validate/kernelArgs';
 
 export type Dtype = 'i8' | 'u8' | 'i16';
 
@@ -62,54 +63,52 @@ export function kernelInfo(name: string): KernelInfo {
 
 const DTYPE_BYTES: Record<Dtype, number> = { i8: 1, u8: 1, i16: 2 };
 
-function fullShape(shape: Shape): Shape & { T: number } {
-  return { S: shape.S, E: shape.E, P: shape.P, H: shape.H, T: shape.T ?? shape.S };
+/** The kernel's facts for checking its arguments (the TS table, test/kernel-table.test.ts keeps it equal to C's). */
+function facts(k: KernelInfo): KernelDef {
+  return goldenKernel(k.name);
+}
+
+/** The shape the addon gets: T only for a kernel that tiles (default S), so the addon never sees a T nobody checked. */
+function fullShape(k: KernelInfo, shape: Shape): Shape & { T: number } {
+  return { S: shape.S, E: shape.E, P: shape.P, H: shape.H, T: k.usesT ? shape.T ?? shape.S : shape.S };
 }
 
 /** Bytes of each input and of the output. */
 export function kernelSizes(name: string, shape: Shape): { inputs: number[]; output: number } {
   const k = kernelInfo(name);
-  const n = native().sizes(k.id, fullShape(shape));
+  checkShapeArg('sizes', facts(k), shape, undefined, native().maxCores);
+  const n = native().sizes(k.id, fullShape(k, shape));
   return { inputs: n.inputs.map((c, i) => c * DTYPE_BYTES[k.inputs[i].dtype]), output: n.output };
 }
 
 export function scratchBytes(name: string, shape: Shape, cores = 1): number {
-  return native().scratchBytes(kernelInfo(name).id, fullShape(shape), cores);
+  const k = kernelInfo(name);
+  checkShapeArg('scratchBytes', facts(k), shape, cores, native().maxCores);
+  return native().scratchBytes(k.id, fullShape(k, shape), cores);
 }
 
 export function macs(name: string, shape: Shape): number {
-  return native().macs(kernelInfo(name).id, fullShape(shape));
+  const k = kernelInfo(name);
+  checkShapeArg('macs', facts(k), shape, undefined, native().maxCores);
+  return native().macs(k.id, fullShape(k, shape));
 }
 
-const INT32: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
-const dim = intIn(1, 65535);
-const rqPair = z.tuple([intIn(...INT32, 'a mul (int32)'), intIn(0, 31, 'a div in 0..31')], { errorMap: () => ({ message: 'a [mul, div] pair of integers' }) });
-
-/** What a run request must hold for kernel `k`, checked before the addon sees it (the addon keeps its own checks). */
-function requestSchema(k: KernelInfo, maxCores: number): z.ZodTypeAny {
-  return z.object({
-    shape: z.object({ S: dim, E: dim, P: dim, H: dim, T: dim.optional() }, said('an object { S, E, P, H, T? }')),
-    split: z.enum(['heads', 'rows'], { errorMap: () => ({ message: 'heads or rows' }) }).optional(),
-    rq: z.array(rqPair, said(`${k.nRq} [mul, div] pairs for ${k.name}`)).length(k.nRq, { message: `${k.nRq} [mul, div] pairs for ${k.name}` }),
-    consts: z.array(intIn(...INT32), said(`${k.nConsts} int32 consts for ${k.name}`)).length(k.nConsts, { message: `${k.nConsts} int32 consts for ${k.name}` }).optional(),
-    inputs: z.array(z.custom<Uint8Array>((v) => ArrayBuffer.isView(v), { message: 'a typed array' }), said(`${k.inputs.length} input buffers for ${k.name}`))
-      .length(k.inputs.length, { message: `${k.inputs.length} input buffers (${k.inputs.map((x) => x.name).join(', ')}) for ${k.name}` }),
-    cores: intIn(1, maxCores).optional(),
-  }).passthrough();
-}
-
-/** `run linear_qk: rq[0][1]: expected a div in 0..31, found 32` (src/validate/zod.ts, the one form). */
+/**
+ * Every argument of a run, checked before the addon sees it (binding/addon.cc checks only types):
+ * `run linear_qk: rq[0][1]: expected a div in 0..31, found 32` (src/validate/kernelArgs.ts).
+ */
 const schemas = new Map<number, z.ZodTypeAny>();
 function checkRequest(req: RunRequest, k: KernelInfo): void {
+  const mode: ArgsMode = { inputs: 'bytes', requireT: false, maxCores: native().maxCores };
   let schema = schemas.get(k.id);
-  if (!schema) schemas.set(k.id, (schema = requestSchema(k, native().maxCores)));
-  const r = check(schema, req);
-  if (!r.ok) throw new RangeError(`run ${k.name}: ${r.problem.field}: ${r.problem.detail}`);
+  if (!schema) schemas.set(k.id, (schema = runSchema(facts(k), mode)));
+  checkRunArgs('run', facts(k), mode, req, schema);
 }
 
 function params(req: RunRequest): NativeParams {
-  checkRequest(req, kernelInfo(req.kernel));
-  return { ...fullShape(req.shape), split: req.split === 'rows' ? 1 : 0, rq: req.rq, consts: req.consts ?? [] };
+  const k = kernelInfo(req.kernel);
+  checkRequest(req, k);
+  return { ...fullShape(k, req.shape), split: req.split === 'rows' ? 1 : 0, rq: req.rq, consts: req.consts ?? [] };
 }
 
 /** Runs the optimised C kernel on `req.cores` threads; returns the output bytes. */

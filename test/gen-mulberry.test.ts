@@ -1,5 +1,6 @@
 // The seeded input generator: mulberry32 first values pinned, draw order, dtype mapping, errors.
 import t from 'tap';
+import { throwsExact } from './lib/exact';
 import { drawTensor, generateInputs, mulberry32, tensorBytes } from '../src/gen';
 
 /** The docs/kernels.md recurrence in bigint arithmetic mod 2^32, written independently of gen.ts. */
@@ -71,10 +72,10 @@ t.test('errors', async (t) => {
     { message: 'generateInputs: seed must be a uint32 (0..4294967295), got -1' });
   t.throws(() => generateInputs('linear_qk', { S: 1, E: 1, P: 1, H: 1 }, 2 ** 32),
     { message: 'generateInputs: seed must be a uint32 (0..4294967295), got 4294967296' });
-  t.throws(() => generateInputs('linear_qk', { S: 0, E: 1, P: 1, H: 1 }, 1),
-    { message: 'linear_qk: S must be an integer in 1..65535, got 0' });
-  t.throws(() => generateInputs('mhsa_dft', { S: 4, E: 1, P: 1, H: 1 }, 1),
-    { message: 'mhsa_dft: T must be an integer in 1..S (1..4), got undefined' });
+  throwsExact(t, () => generateInputs('linear_qk', { S: 0, E: 1, P: 1, H: 1 }, 1),
+    'generateInputs linear_qk: shape.S: expected an integer in 1..65535, found 0');
+  throwsExact(t, () => generateInputs('mhsa_dft', { S: 4, E: 1, P: 1, H: 1, T: 5 }, 1),
+    'generateInputs mhsa_dft: shape.T: expected an integer in 1..S (1..4), found 5');
   t.throws(() => generateInputs('foo', { S: 1, E: 1, P: 1, H: 1 }, 1), { message: /^Unknown kernel "foo"/ });
 });
 

@@ -1,5 +1,6 @@
 // rq requantisation: floor (not truncation) on negatives, saturation, exactness past 2^53, rq checks.
 import t from 'tap';
+import { throwsExact } from './lib/exact';
 import { checkRq, clampU8, floorDiv, rq, rqBig, scaleFloor } from '../src/golden/rq';
 
 t.test('rq floors toward -infinity (385/2^16 is 0.00587...)', async (t) => {
@@ -88,12 +89,12 @@ t.test('scaleFloor and clampU8', async (t) => {
   t.equal(clampU8(73), 73);
 });
 
-t.test('checkRq names the field, the value and the limit', async (t) => {
+t.test('checkRq names the field, the value and the limit (the one form of src/validate/kernelArgs.ts)', async (t) => {
   t.same(checkRq('linear_qk', 0, [385, 16]), [385, 16]);
   t.same(checkRq('linear_qk', 0, [-(2 ** 31), 31]), [-(2 ** 31), 31]);
-  t.throws(() => checkRq('linear_qk', 0, [385, 32]), { message: 'linear_qk: rq0 div must be an integer in 0..31, got 32' });
-  t.throws(() => checkRq('mhsa', 3, [385, -1]), { message: 'mhsa: rq3 div must be an integer in 0..31, got -1' });
-  t.throws(() => checkRq('av', 0, [2 ** 31, 1]), { message: 'av: rq0 mul must be an int32, got 2147483648' });
-  t.throws(() => checkRq('av', 0, [1.5, 1]), { message: 'av: rq0 mul must be an int32, got 1.5' });
-  t.throws(() => checkRq('av', 1, [1]), { message: 'av: rq1 must be a [mul, div] pair, got [1]' });
+  throwsExact(t, () => checkRq('linear_qk', 0, [385, 32]), 'golden linear_qk: rq[0][1]: expected a div in 0..31, found 32');
+  throwsExact(t, () => checkRq('mhsa', 3, [385, -1]), 'golden mhsa: rq[3][1]: expected a div in 0..31, found -1');
+  throwsExact(t, () => checkRq('av', 0, [2 ** 31, 1]), 'golden av: rq[0][0]: expected a mul (int32), found 2147483648');
+  throwsExact(t, () => checkRq('av', 0, [1.5, 1]), 'golden av: rq[0][0]: expected a mul (int32), found 1.5');
+  throwsExact(t, () => checkRq('av', 1, [1]), 'golden av: rq[1]: expected a [mul, div] pair of integers, found [1]');
 });

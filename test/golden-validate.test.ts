@@ -1,5 +1,7 @@
 // The registry matches docs/kernels.md and tinyhil.h; runGolden refuses bad params and inputs with exact messages.
 import t from 'tap';
+import { throwsExact } from './lib/exact';
+import { generateInputs } from '../src/gen';
 import { KERNELS, KERNEL_BY_ID, runGolden, kernelInfo, Tensor } from '../src/golden';
 
 const S = { S: 5, E: 64, P: 16, H: 2 };
@@ -54,62 +56,55 @@ t.test('MACs and scratch as docs/kernels.md counts them', async (t) => {
   t.equal(KERNELS.linear_qk.scratch(s, 8), 0);
 });
 
-t.test('input errors name the argument, the count, the layout and what arrived', async (t) => {
+// One form, shared with the addon's arguments (src/validate/kernelArgs.ts): `golden KERNEL: field: expected …, found …`.
+t.test('input errors name the argument, its layout and length, and what arrived', async (t) => {
   const x = lin();
   x[1] = new Int8Array(100);
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, x),
-    { message: 'Expected input W of linear_qk to hold 2048 int8 values (H*P*E) but received 100' });
+  throwsExact(t, () => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, x),
+    'golden linear_qk: inputs[1]: expected an Int8Array of 2048 values (W [H*P, E] int8), found Int8Array(100)');
   const y = lin();
   y[2] = new Int16Array(31);
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, y),
-    { message: 'Expected input B of linear_qk to hold 32 int16 values (H*P) but received 31' });
+  throwsExact(t, () => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, y),
+    'golden linear_qk: inputs[2]: expected an Int16Array of 32 values (B [H*P] int16), found Int16Array(31)');
   const z = lin();
   z[1] = new Uint8Array(2048) as unknown as Int8Array;
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, z),
-    { message: 'Expected input W of linear_qk to be an Int8Array (int8) but received Uint8Array' });
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, lin().slice(0, 2)),
-    { message: 'linear_qk takes 3 inputs (I, W, B) but received 2' });
-  t.throws(() => runGolden('av', { ...S, rq: [[385, 16]] }, [new Int8Array(50), new Int8Array(160)]),
-    { message: 'Expected input A of av to be a Uint8Array (uint8) but received Int8Array' });
-  t.throws(() => runGolden('av', { ...S, rq: [[385, 16]] }, [new Uint8Array(49), new Int8Array(160)]),
-    { message: 'Expected input A of av to hold 50 uint8 values (S*H*S) but received 49' });
-  t.throws(() => runGolden('softmax', { ...S, rq: [] }, [null as unknown as Int8Array]),
-    { message: 'Expected input X of softmax to be an Int8Array (int8) but received null' });
+  throwsExact(t, () => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, z),
+    'golden linear_qk: inputs[1]: expected an Int8Array of 2048 values (W [H*P, E] int8), found Uint8Array(2048)');
+  throwsExact(t, () => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, lin().slice(0, 2)),
+    'golden linear_qk: inputs: expected 3 input tensors (I, W, B) for linear_qk, found [Int8Array(320),Int8Array(2048)]');
+  throwsExact(t, () => runGolden('av', { ...S, rq: [[385, 16]] }, [new Int8Array(50), new Int8Array(160)]),
+    'golden av: inputs[0]: expected a Uint8Array of 50 values (A [S, H, S] uint8), found Int8Array(50)');
+  throwsExact(t, () => runGolden('av', { ...S, rq: [[385, 16]] }, [new Uint8Array(49), new Int8Array(160)]),
+    'golden av: inputs[0]: expected a Uint8Array of 50 values (A [S, H, S] uint8), found Uint8Array(49)');
+  throwsExact(t, () => runGolden('softmax', { ...S, rq: [] }, [null as unknown as Int8Array]),
+    'golden softmax: inputs[0]: expected an Int8Array of 320 values (X [S, E] int8), found null');
 });
 
 t.test('param errors name the field, the value and the limit', async (t) => {
-  t.throws(() => runGolden('nope', { ...S, rq: [] }, []),
-    { message: 'Unknown kernel "nope"; known kernels: linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add, linear' });
-  t.throws(() => runGolden('linear_qk', { ...S, S: 0, rq: [[385, 16]] }, lin()),
-    { message: 'linear_qk: S must be an integer in 1..65535, got 0' });
-  t.throws(() => runGolden('linear_qk', { ...S, E: 1.5, rq: [[385, 16]] }, lin()),
-    { message: 'linear_qk: E must be an integer in 1..65535, got 1.5' });
-  t.throws(() => runGolden('linear_qk', { ...S, H: 65536, rq: [[385, 16]] }, lin()),
-    { message: 'linear_qk: H must be an integer in 1..65535, got 65536' });
-  t.throws(() => runGolden('mhsa_dft', { ...S, rq: KERNELS.mhsa.defaultRq }, []),
-    { message: 'mhsa_dft: T must be an integer in 1..S (1..5), got undefined' });
-  t.throws(() => runGolden('mhsa_dft', { ...S, T: 6, rq: KERNELS.mhsa.defaultRq }, []),
-    { message: 'mhsa_dft: T must be an integer in 1..S (1..5), got 6' });
-  t.throws(() => runGolden('linear_qk', { S: 65535, E: 65535, P: 1, H: 1, rq: [[385, 16]] }, []),
-    { message: 'linear_qk: input I would hold S*E = 4294836225 values, above 2^31-1' });
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [] }, lin()),
-    { message: 'linear_qk takes 1 rq pair but received 0' });
-  t.throws(() => runGolden('mhsa', { ...S, rq: [[385, 16]] }, []),
-    { message: 'mhsa takes 6 rq pairs but received 1' });
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 40]] }, lin()),
-    { message: 'linear_qk: rq0 div must be an integer in 0..31, got 40' });
-  t.throws(() => runGolden('qk_softmax', { ...S, split: 'cols' as 'rows', rq: [[385, 16]] }, []),
-    { message: 'qk_softmax: split must be "heads" or "rows", got "cols"' });
-  t.throws(() => runGolden('gelu', { ...S, rq: [[296, 20]] }, [new Int8Array(320)]),
-    { message: 'gelu takes 3 consts but received 0' });
-  t.throws(() => runGolden('gelu', { ...S, rq: [[296, 20]], consts: [0, 1772, 1772] }, [new Int8Array(320)]),
-    { message: 'gelu: consts[0] (qb) must be > 0, got 0' });
-  t.throws(() => runGolden('gelu', { ...S, rq: [[296, 20]], consts: [40, 2 ** 31, 1772] }, [new Int8Array(320)]),
-    { message: 'gelu: consts[1] must be an int32, got 2147483648' });
-  t.throws(() => runGolden('add', { ...S, rq: [[1, 0], [1, 0]], consts: [1] }, []),
-    { message: 'add takes 0 consts but received 1' });
-  t.throws(() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, lin(), { cores: 9 }),
-    { message: 'linear_qk: cores must be an integer in 1..8, got 9' });
+  throwsExact(t, () => runGolden('nope', { ...S, rq: [] }, []),
+    'Unknown kernel "nope"; known kernels: linear_qk, linear_v, linear_o, qk_softmax, av, fwsa, softmax, mhsa, mhsa_fwsa, mhsa_dft, layernorm, gelu, add, linear', 'Error');
+  const cases: Array<[() => unknown, string]> = [
+    [() => runGolden('linear_qk', { ...S, S: 0, rq: [[385, 16]] }, lin()), 'golden linear_qk: shape.S: expected an integer in 1..65535, found 0'],
+    [() => runGolden('linear_qk', { ...S, E: 1.5, rq: [[385, 16]] }, lin()), 'golden linear_qk: shape.E: expected an integer in 1..65535, found 1.5'],
+    [() => runGolden('linear_qk', { ...S, H: 65536, rq: [[385, 16]] }, lin()), 'golden linear_qk: shape.H: expected an integer in 1..65535, found 65536'],
+    [() => runGolden('linear_qk', null as never, lin()), 'golden linear_qk: shape: expected an object { S, E, P, H, T? }, found null'],
+    [() => runGolden('mhsa_dft', { ...S, rq: KERNELS.mhsa.defaultRq }, []), 'golden mhsa_dft: shape.T: expected an integer in 1..S (1..5), found nothing'],
+    [() => runGolden('mhsa_dft', { ...S, T: 6, rq: KERNELS.mhsa.defaultRq }, []), 'golden mhsa_dft: shape.T: expected an integer in 1..S (1..5), found 6'],
+    [() => runGolden('linear_qk', { S: 65535, E: 65535, P: 1, H: 1, rq: [[385, 16]] }, []),
+      'golden linear_qk: shape: expected every tensor and the scratch below 2^31 bytes; input I [S, E] of 4294836225 bytes at this shape, found {"S":65535,"E":65535,"P":1,"H":1}'],
+    [() => runGolden('linear_qk', { ...S, rq: [] }, lin()), 'golden linear_qk: rq: expected 1 [mul, div] pair for linear_qk, found []'],
+    [() => runGolden('mhsa', { ...S, rq: [[385, 16]] }, []), 'golden mhsa: rq: expected 6 [mul, div] pairs for mhsa, found [[385,16]]'],
+    [() => runGolden('linear_qk', { ...S, rq: [[385, 40]] }, lin()), 'golden linear_qk: rq[0][1]: expected a div in 0..31, found 40'],
+    [() => runGolden('qk_softmax', { ...S, split: 'cols' as 'rows', rq: [[385, 16]] }, []), 'golden qk_softmax: split: expected heads or rows, found "cols"'],
+    [() => runGolden('gelu', { ...S, rq: [[296, 20]] }, [new Int8Array(320)]), 'golden gelu: consts: expected 3 int32 consts for gelu, found nothing'],
+    [() => runGolden('gelu', { ...S, rq: [[296, 20]], consts: [0, 1772, 1772] }, [new Int8Array(320)]), 'golden gelu: consts[0]: expected qb > 0 (gelu), found 0'],
+    [() => runGolden('gelu', { ...S, rq: [[296, 20]], consts: [40, 2 ** 31, 1772] }, [new Int8Array(320)]),
+      'golden gelu: consts[1]: expected an integer in -2147483648..2147483647, found 2147483648'],
+    [() => runGolden('add', { ...S, rq: [[1, 0], [1, 0]], consts: [1] }, []), 'golden add: consts: expected 0 int32 consts for add, found [1]'],
+    [() => runGolden('linear_qk', { ...S, rq: [[385, 16]] }, lin(), { cores: 9 }), 'golden linear_qk: cores: expected an integer in 1..8, found 9'],
+    [() => generateInputs('linear_qk', { S: 0, E: 1, P: 1, H: 1 }, 1), 'generateInputs linear_qk: shape.S: expected an integer in 1..65535, found 0'],
+  ];
+  for (const [fn, msg] of cases) throwsExact(t, fn, msg);
 });
 
 t.test('outputs: dtype and length from the registry', async (t) => {

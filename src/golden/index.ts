@@ -1,7 +1,7 @@
 // The golden model's entry point: runGolden(kernel, params, inputs) -> output bytes, per docs/kernels.md.
 // Each kernel's model and table entry live in its own file (src/golden/<name>.ts).
 import { count, kernelInfo } from './registry';
-import { GoldenParams, Tensor, checkCores, checkInputs, checkParams } from './validate';
+import { GoldenParams, Tensor, checkRun } from './validate';
 
 export { KERNELS, KERNEL_BY_ID, KERNEL_NAMES, kernelInfo } from './registry';
 export type { DType, InputSpec, KernelDef, KernelInfo, OutputSpec, Shape } from './registry';
@@ -24,12 +24,11 @@ export function runGolden(
   kernel: string, p: GoldenParams, inputs: Tensor[], opts: GoldenOptions = {},
 ): Int8Array | Uint8Array {
   const k = kernelInfo(kernel);
-  const r = checkParams(k, p);
-  checkInputs(k, p, inputs);
-  const nCores = checkCores(k, opts.cores ?? 1);
+  const nCores = opts.cores ?? 1;
+  const r = checkRun(k, p, inputs, nCores);
   const n = count(k.output.dims(p));
   const O = k.output.dtype === 'u8' ? new Uint8Array(n) : new Int8Array(n);
-  // checkInputs has verified each input's class against the kernel's dtypes.
+  // checkRun has verified each input's class against the kernel's dtypes.
   k.run({ p, r, x: inputs as never[], out: O as Int8Array & Uint8Array, nCores });
   return O;
 }

@@ -3,6 +3,9 @@
 // Every value here is an exact integer held in a JS number. A number is exact up
 // to 2^53 = 9007199254740992, so each helper states why its intermediates stay below.
 
+import { argsMessage, rqPair } from '../validate/kernelArgs';
+import { check } from '../validate/zod';
+
 export type Rq = readonly [mul: number, div: number];
 
 const TWO_POW_53 = 2 ** 53;
@@ -51,19 +54,12 @@ export function scaleFloor(x: number, mul: number, div: number): number {
   return Math.floor((x * mul) / 2 ** div);
 }
 
-/** Throws unless (mul, div) is an int32 and 0..31 pair (TH_ERR_RQ in C). */
+/** Throws unless (mul, div) is an int32 and 0..31 pair (TH_ERR_RQ in C), in the one form of
+ * src/validate/kernelArgs.ts: `golden linear_qk: rq[0][1]: expected a div in 0..31, found 32`. */
 export function checkRq(kernel: string, index: number, pair: unknown): Rq {
-  if (!Array.isArray(pair) || pair.length !== 2) {
-    throw new Error(`${kernel}: rq${index} must be a [mul, div] pair, got ${JSON.stringify(pair)}`);
-  }
-  const [mul, div] = pair as [unknown, unknown];
-  if (typeof mul !== 'number' || !Number.isInteger(mul) || mul < -(2 ** 31) || mul > 2 ** 31 - 1) {
-    throw new Error(`${kernel}: rq${index} mul must be an int32, got ${String(mul)}`);
-  }
-  if (typeof div !== 'number' || !Number.isInteger(div) || div < 0 || div > 31) {
-    throw new Error(`${kernel}: rq${index} div must be an integer in 0..31, got ${String(div)}`);
-  }
-  return [mul, div];
+  const r = check(rqPair, pair, ['rq', index]);
+  if (!r.ok) throw new RangeError(argsMessage('golden', { name: kernel }, r.problem));
+  return r.data;
 }
 
 /** rq for an exact bigint x (used only where a kernel's value can pass 2^53, see gelu.ts). */

@@ -2,7 +2,7 @@
 // model gets slow, on a deterministic sample of its partition units (rows or heads).
 import type { Units } from './partition';
 import { count, kernelInfo } from './registry';
-import { GoldenParams, Tensor, checkInputs, checkParams } from './validate';
+import { GoldenParams, Tensor, checkRun } from './validate';
 
 /** Points with more MACs than this are checked on a sample of units (~0.1 s of the TS model). */
 export const SPEC_FULL_MACS = 16_000_000;
@@ -32,8 +32,7 @@ export function sampleUnits(n: number, k = SPEC_SAMPLE_UNITS): Units[] {
  */
 export function specExpectation(kernel: string, p: GoldenParams, inputs: Tensor[], maxMacs = SPEC_FULL_MACS): SpecExpectation {
   const k = kernelInfo(kernel);
-  const r = checkParams(k, p);
-  checkInputs(k, p, inputs);
+  const r = checkRun(k, p, inputs);
   const n = count(k.output.dims(p));
   const run = (fill: number, pick?: (n: number) => Units[]): Uint8Array => {
     const out = new Uint8Array(n).fill(fill);

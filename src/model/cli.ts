@@ -31,7 +31,7 @@ interface ModelOpts {
 function intOpt(flag: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ModelError(flag, 'option', `expected an integer in ${min}..${max}, found ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ModelError('command line', flag, `expected an integer in ${min}..${max}, found ${JSON.stringify(v)}`);
   return n;
 }
 

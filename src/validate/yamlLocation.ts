@@ -1,5 +1,5 @@
 // Where a field of a parsed YAML file is, for errors of the one form
-// `FILE:LINE:COL field: expected …, found …` (configs, boards files).
+// `FILE:LINE:COL: field: expected …, found …` (configs, boards files, model files).
 import { LineCounter, parseDocument, type Document } from 'yaml';
 
 /** "tests[2].rq" / "projQK.kernelName" -> ['tests', 2, 'rq'] / ['projQK', 'kernelName']. */
@@ -26,7 +26,11 @@ export function parseLocated(text: string): LocatedDoc {
 
 /** LINE:COL of the field's node, else of its nearest existing parent (a missing key: its mapping). */
 export function locate(d: LocatedDoc, field: string): string | undefined {
-  const path = fieldPath(field);
+  return locatePath(d, fieldPath(field));
+}
+
+/** LINE:COL of the node at `path` (keys and indices as they are, e.g. a tensor named "a.b"), else of its nearest existing parent. */
+export function locatePath(d: LocatedDoc, path: ReadonlyArray<string | number>): string | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = (n ? d.doc.getIn(path.slice(0, n), true) : d.doc.contents) as { range?: [number, number, number] } | null | undefined;
     const off = node && typeof node === 'object' ? node.range?.[0] : undefined;

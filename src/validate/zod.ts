@@ -17,8 +17,10 @@ export function fieldName(path: Path): string {
 export function shown(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as Uint8Array).length})`;
   // Typed arrays (input buffers) by class and length, not element by element.
-  return JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `${x.constructor.name}(${(x as Uint8Array).length})` : x)) ?? String(v);
+  const text = JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `\u0000${x.constructor.name}(${(x as Uint8Array).length})` : x)) ?? String(v);
+  return text.replace(/"\\u0000(\w+\(\d+\))"/g, '$1');
 }
 
 export function valueAt(root: unknown, path: Path): unknown {
@@ -50,7 +52,9 @@ export function problemOf(issue: ZodIssue, value: unknown, base: Path = []): Pro
     const key = issue.keys[0];
     return { path: [...path, key], field: fieldName([...path, key]), detail: `expected ${issue.message}, found ${JSON.stringify(key)}` };
   }
-  return { path, field: fieldName(path), detail: `expected ${expectation(issue)}, found ${shown(valueAt(value, issue.path))}` };
+  // A custom issue may say what it found in words (params.found), e.g. `"W5" [6, 5]`.
+  const found = issue.code === 'custom' && typeof issue.params?.found === 'string' ? issue.params.found : shown(valueAt(value, issue.path));
+  return { path, field: fieldName(path), detail: `expected ${expectation(issue)}, found ${found}` };
 }
 
 export type Checked<T> = { ok: true; data: T } | { ok: false; problem: Problem };
