@@ -255,6 +255,144 @@ typedef struct {
     if (NR > 2) o_ += pr, o_[0] = th_rv_rq_fast(s2, M); \
   }
 
+/* ==== 4x4 tiles in assembly (fast rq, one unit output stride) ============================= *
+ * A 4x4 tile needs 28 registers in its k loop (16 sums, 4 bytes in place, the packed byte and a
+ * product, the packed pointer and its end, 4 row pointers): every register RV32 has beside zero,
+ * sp, gp and tp. GCC spills there, so this loop is written out: the panel's state lives in a
+ * copy of th_rv_ctx below sp (one copy per panel), the loop holds only the tile. Per k: 8 byte
+ * loads + 16 MUL + 16 ADD for 16 MACs (2.5 per MAC); per tile: sums started from the bias,
+ * then per output MULH, ADDI, BLEU (+ SRAI/XORI when it saturates), SB at an immediate offset
+ * along the output's unit stride. Registers: sums s0-s11, a0-a3 (row p of the packed block in
+ * s(4p)..s(4p+3), p = 3 in a0-a3); bytes in place a4-a7; packed byte t0; product t1; packed
+ * pointer t2, its end t3; row pointers t4, t5, t6, ra. The C 4x3 tiles are the spec (same sums,
+ * same rq): they also do the row tails, other strides and the exact 64-bit rq. */
+#if defined(__OPTIMIZE__) && !defined(TH_RV_NO_ASM)
+#define TH_RV_ASM 1
+typedef struct {
+  const void *pk0;    /*  0: packed block */
+  const void *e8;     /*  4: pk0 + 32 * (k / 8) */
+  int32_t kt4;        /*  8: 4 * (k % 8) */
+  int32_t ldr;        /* 12: row stride in place */
+  int32_t rstep;      /* 16: 4 * ldr - k: from the end of a tile's rows to the next tile's */
+  int8_t *o;          /* 20: output of the tile */
+  int32_t ostep;      /* 24: from one tile's output to the next */
+  int32_t stride;     /* 28: the output stride that is not 1 */
+  int32_t M;          /* 32: rq multiplier (one MULH) */
+  int32_t ntiles;     /* 36: tiles left */
+  const void *r0;     /* 40: first row in place of the tile */
+  const int16_t *brp; /* 44: bias of the tile's rows in place (4 int16), or 4 zeros */
+  int32_t brstep;     /* 48: 8 (bias per row in place) or 0 */
+  int32_t ip[4];      /* 52: starting sums per packed row */
+} th_rv_ctx;
+#define TH_RV_CTX_WORDS 17
+#define TH_RV_FRAME "80" /* >= 4 * TH_RV_CTX_WORDS, 16-aligned */
+
+#define TH_RV_A_ROW(o, p, LP, c0, c1, c2, c3)          \
+  LP " t0, 4*" #o "+" #p "(t2)\n\t"                    \
+  "mul t1, t0, a4\n\tadd " c0 ", " c0 ", t1\n\t"       \
+  "mul t1, t0, a5\n\tadd " c1 ", " c1 ", t1\n\t"       \
+  "mul t1, t0, a6\n\tadd " c2 ", " c2 ", t1\n\t"       \
+  "mul t0, t0, a7\n\tadd " c3 ", " c3 ", t0\n\t"
+/* one k at offset o: the 4 bytes in place, then each packed byte against them */
+#define TH_RV_A_K(o, LP, LR)                                                                   \
+  LR " a4, " #o "(t4)\n\t" LR " a5, " #o "(t5)\n\t" LR " a6, " #o "(t6)\n\t" LR " a7, " #o "(ra)\n\t" \
+  TH_RV_A_ROW(o, 0, LP, "s0", "s1", "s2", "s3")                                                \
+  TH_RV_A_ROW(o, 1, LP, "s4", "s5", "s6", "s7")                                                \
+  TH_RV_A_ROW(o, 2, LP, "s8", "s9", "s10", "s11")                                              \
+  TH_RV_A_ROW(o, 3, LP, "a0", "a1", "a2", "a3")
+/* rq(c) (M in a4, 255 in a7) stored at off(a5) */
+#define TH_RV_A_RQ(c, off)                                                                     \
+  "mulh t0, " c ", a4\n\taddi t1, t0, 128\n\tbleu t1, a7, 1f\n\t"                              \
+  "srai t0, t0, 31\n\txori t0, t0, 127\n1:\tsb t0, " #off "(a5)\n\t"
+/* four outputs along the unit stride, then a5 += stride (a6) */
+#define TH_RV_A_ST4(c0, c1, c2, c3) \
+  TH_RV_A_RQ(c0, 0) TH_RV_A_RQ(c1, 1) TH_RV_A_RQ(c2, 2) TH_RV_A_RQ(c3, 3) "add a5, a5, a6\n\t"
+/* packed rows along the unit stride (out[p + r*stride]) or rows in place (out[p*stride + r]) */
+#define TH_RV_A_STORE_P1                                                                      \
+  TH_RV_A_ST4("s0", "s4", "s8", "a0") TH_RV_A_ST4("s1", "s5", "s9", "a1")                     \
+  TH_RV_A_ST4("s2", "s6", "s10", "a2") TH_RV_A_ST4("s3", "s7", "s11", "a3")
+#define TH_RV_A_STORE_R1                                                                      \
+  TH_RV_A_ST4("s0", "s1", "s2", "s3") TH_RV_A_ST4("s4", "s5", "s6", "s7")                     \
+  TH_RV_A_ST4("s8", "s9", "s10", "s11") TH_RV_A_ST4("a0", "a1", "a2", "a3")
+#define TH_RV_A_COPY(w) "lw t0, 4*" #w "(a0)\n\tsw t0, 4*" #w "(sp)\n\t"
+#define TH_RV_A_INIT(ip, c0, c1, c2, c3) \
+  "lw t0, " #ip "(sp)\n\tadd " c0 ", t0, a4\n\tadd " c1 ", t0, a5\n\tadd " c2 ", t0, a6\n\tadd " c3 ", t0, a7\n\t"
+
+/* ntiles 4x4 tiles (ntiles >= 1) of one packed block: LP/LR load the packed / in-place bytes. */
+#define TH_RV_ASM_PANEL(NAME, LP, LR, STORE)                                                     \
+  __attribute__((noinline)) static void NAME(th_rv_ctx *ctx) {                                   \
+    register th_rv_ctx *cx __asm__("a0") = ctx;                                                  \
+    __asm__ volatile(                                                                            \
+        "addi sp, sp, -" TH_RV_FRAME "\n\t"                                                      \
+        TH_RV_A_COPY(0) TH_RV_A_COPY(1) TH_RV_A_COPY(2) TH_RV_A_COPY(3) TH_RV_A_COPY(4)          \
+        TH_RV_A_COPY(5) TH_RV_A_COPY(6) TH_RV_A_COPY(7) TH_RV_A_COPY(8) TH_RV_A_COPY(9)          \
+        TH_RV_A_COPY(10) TH_RV_A_COPY(11) TH_RV_A_COPY(12) TH_RV_A_COPY(13) TH_RV_A_COPY(14)     \
+        TH_RV_A_COPY(15) TH_RV_A_COPY(16)                                                        \
+        "lw t4, 40(sp)\n"                                                                        \
+        "10:\n\t" /* a tile: sums from the bias */                                               \
+        "lw t2, 44(sp)\n\tlh a4, 0(t2)\n\tlh a5, 2(t2)\n\tlh a6, 4(t2)\n\tlh a7, 6(t2)\n\t"     \
+        "lw t0, 48(sp)\n\tadd t2, t2, t0\n\tsw t2, 44(sp)\n\t"                                   \
+        TH_RV_A_INIT(52, "s0", "s1", "s2", "s3") TH_RV_A_INIT(56, "s4", "s5", "s6", "s7")        \
+        TH_RV_A_INIT(60, "s8", "s9", "s10", "s11") TH_RV_A_INIT(64, "a0", "a1", "a2", "a3")      \
+        "lw t2, 0(sp)\n\tlw t3, 4(sp)\n\tlw t1, 12(sp)\n\t"                                      \
+        "add t5, t4, t1\n\tadd t6, t5, t1\n\tadd ra, t6, t1\n\t"                                 \
+        "beq t2, t3, 12f\n"                                                                      \
+        "11:\n\t" /* 8 k per turn */                                                             \
+        TH_RV_A_K(0, LP, LR) TH_RV_A_K(1, LP, LR) TH_RV_A_K(2, LP, LR) TH_RV_A_K(3, LP, LR)      \
+        TH_RV_A_K(4, LP, LR) TH_RV_A_K(5, LP, LR) TH_RV_A_K(6, LP, LR) TH_RV_A_K(7, LP, LR)      \
+        "addi t2, t2, 32\n\taddi t4, t4, 8\n\taddi t5, t5, 8\n\taddi t6, t6, 8\n\taddi ra, ra, 8\n\t" \
+        "bne t2, t3, 11b\n"                                                                      \
+        "12:\n\t" /* k % 8 */                                                                    \
+        "lw t3, 8(sp)\n\tbeqz t3, 14f\n\tadd t3, t3, t2\n"                                       \
+        "13:\n\t" TH_RV_A_K(0, LP, LR)                                                           \
+        "addi t2, t2, 4\n\taddi t4, t4, 1\n\taddi t5, t5, 1\n\taddi t6, t6, 1\n\taddi ra, ra, 1\n\t" \
+        "bne t2, t3, 13b\n"                                                                      \
+        "14:\n\t" /* rq and store, next tile */                                                  \
+        "lw a4, 32(sp)\n\tlw a5, 20(sp)\n\tlw a6, 28(sp)\n\tli a7, 255\n\t"                      \
+        STORE                                                                                    \
+        "lw t0, 16(sp)\n\tadd t4, t4, t0\n\t"                                                    \
+        "lw a5, 20(sp)\n\tlw t0, 24(sp)\n\tadd a5, a5, t0\n\tsw a5, 20(sp)\n\t"                  \
+        "lw t0, 36(sp)\n\taddi t0, t0, -1\n\tsw t0, 36(sp)\n\tbnez t0, 10b\n\t"                  \
+        "addi sp, sp, " TH_RV_FRAME "\n\t"                                                       \
+        : "+r"(cx)                                                                               \
+        :                                                                                        \
+        : "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "s0", "s1", "s2", "s3", "s4", "s5",    \
+          "s6", "s7", "s8", "s9", "s10", "s11", "a1", "a2", "a3", "a4", "a5", "a6", "a7",        \
+          "memory");                                                                             \
+  }
+TH_RV_ASM_PANEL(th_rv_asm_ii_p1, "lb", "lb", TH_RV_A_STORE_P1)
+TH_RV_ASM_PANEL(th_rv_asm_ii_r1, "lb", "lb", TH_RV_A_STORE_R1)
+TH_RV_ASM_PANEL(th_rv_asm_ui_p1, "lbu", "lb", TH_RV_A_STORE_P1)
+TH_RV_ASM_PANEL(th_rv_asm_ui_r1, "lbu", "lb", TH_RV_A_STORE_R1)
+TH_RV_ASM_PANEL(th_rv_asm_iu_p1, "lb", "lbu", TH_RV_A_STORE_P1)
+TH_RV_ASM_PANEL(th_rv_asm_iu_r1, "lb", "lbu", TH_RV_A_STORE_R1)
+
+static const int16_t th_rv_zero4[4] = {0, 0, 0, 0};
+
+/* As many 4x4 tiles as fit of a 4-row packed block; returns the rows in place done (0 when the
+ * assembly does not apply: exact rq, or neither output stride is 1). */
+#define TH_RV_ASM_RUN(TR, SFX)                                                                   \
+  static int32_t th_rv_asm_tiles_##SFX(const void *pk, const th_rv_job *jb) {                    \
+    th_rv_ctx c;                                                                                 \
+    const int32_t nt = jb->nr / 4, k = jb->k;                                                    \
+    int p1;                                                                                      \
+    if (!jb->fast || nt == 0 || (jb->ps != 1 && jb->pr != 1)) return 0;                          \
+    p1 = jb->ps == 1;                                                                            \
+    c.pk0 = pk, c.e8 = (const int8_t *)pk + 32 * (k >> 3), c.kt4 = 4 * (k & 7);                  \
+    c.ldr = (int32_t)jb->ldr, c.rstep = 4 * (int32_t)jb->ldr - k;                                \
+    c.o = jb->out, c.ostep = (int32_t)(4 * jb->pr), c.stride = (int32_t)(p1 ? jb->pr : jb->ps);  \
+    c.M = jb->M, c.ntiles = nt, c.r0 = jb->r;                                                    \
+    c.brp = jb->br ? jb->br : th_rv_zero4, c.brstep = jb->br ? 8 : 0;                            \
+    c.ip[0] = jb->ip[0], c.ip[1] = jb->ip[1], c.ip[2] = jb->ip[2], c.ip[3] = jb->ip[3];          \
+    if (p1) th_rv_asm_##SFX##_p1(&c);                                                            \
+    else th_rv_asm_##SFX##_r1(&c);                                                               \
+    return 4 * nt;                                                                               \
+  }
+TH_RV_ASM_RUN(int8_t, ii)
+TH_RV_ASM_RUN(int8_t, ui)
+TH_RV_ASM_RUN(uint8_t, iu)
+#endif
+
 /* One packed block of NP rows against every row in place: NPx3 tiles, then a 2- or 1-row tail.
  * Not inlined: the block loop's own state is then saved once per panel, not kept live beside
  * the 22 registers of the k loop. */
@@ -265,8 +403,9 @@ typedef struct {
     const int32_t k = jb->k, nr = jb->nr;                                                          \
     int8_t *o = jb->out;                                                                           \
     const ptrdiff_t ps = jb->ps, pr = jb->pr;                                                      \
-    int32_t ir[TH_RV_RN] = {0, 0, 0}, i;                                                           \
-    for (i = 0; i + 3 <= nr; i += 3, r += 3 * ldr, o += 3 * pr) {                                 \
+    int32_t ir[TH_RV_RN] = {0, 0, 0}, i = 0;                                                       \
+    TH_RV_ASM_FIRST(SFX, NP)                                                                       \
+    for (; i + 3 <= nr; i += 3, r += 3 * ldr, o += 3 * pr) {                                      \
       if (jb->br) ir[0] = jb->br[i], ir[1] = jb->br[i + 1], ir[2] = jb->br[i + 2];                 \
       th_rv_tile_##SFX(pk, r, ldr, k, NP, 3, jb->ip, ir, jb->fast, jb->M, jb->rq, o, ps, pr);      \
     }                                                                                              \
@@ -276,6 +415,17 @@ typedef struct {
     else if (nr - i == 1)                                                                          \
       th_rv_tile_##SFX(pk, r, ldr, k, NP, 1, jb->ip, ir, jb->fast, jb->M, jb->rq, o, ps, pr);      \
   }
+
+#if defined(TH_RV_ASM)
+/* 4-row blocks: the 4x4 assembly tiles first, the C tiles after them */
+#define TH_RV_ASM_FIRST(SFX, NP)                          \
+  if (NP == 4) {                                          \
+    i = th_rv_asm_tiles_##SFX(pk, jb);                    \
+    r += (size_t)i * ldr, o += (ptrdiff_t)i * pr;         \
+  }
+#else
+#define TH_RV_ASM_FIRST(SFX, NP)
+#endif
 
 /* np rows of P (packed 4 at a time) x nr rows of R:
  * out[p*ps + r*pr]; the bias is per packed row (bp) or per row of R (br), or none. */
