@@ -2,6 +2,9 @@
 // mhsa kernel and of mhsa_dft; the TypeScript model and the addon agree node by node (any core count).
 import * as path from 'node:path';
 import t from 'tap';
+import { throwsExact } from './lib/exact';
+import { HostBoard } from '../src/board/host';
+import { runModel } from '../src/model/run';
 import { runGolden } from '../src/golden';
 import { loadModel, parseModel } from '../src/model/load';
 import { rawBytes, runBlockGolden, typed } from '../src/model/golden';
@@ -36,8 +39,20 @@ t.test('each node of a block is its kernel golden on the previous nodes\' output
   const g2 = runBlockGolden(m, { x });
   t.same(g2.get('x'), rawBytes(x));
   t.notSame(g2.get('y'), g.get('y'));
-  t.throws(() => runBlockGolden(m, { Wv: x }), { message: 'radar-fwsa: Wv is not a block input (inputs: x)' });
-  t.throws(() => runBlockGolden(m, { x: new Int8Array(5) }), { message: 'radar-fwsa: input x must be 2048 bytes (i8 [32, 64]), got 5' });
+  throwsExact(t, () => runBlockGolden(m, { Wv: x }), 'radar-fwsa: inputs.Wv: expected a block input (x), found "Wv"');
+  throwsExact(t, () => runBlockGolden(m, { x: new Int8Array(5) }), 'radar-fwsa: inputs.x: expected a typed array of 2048 bytes (x: int8 [32, 64]), found Int8Array(5)');
+  throwsExact(t, () => runBlockGolden(m, { x: [1, 2] as unknown as Int8Array }), 'radar-fwsa: inputs.x: expected a typed array of 2048 bytes (x: int8 [32, 64]), found [1,2]');
+  // runModel's own options, before anything is sent.
+  const b = new HostBoard();
+  for (const [opts, msg] of [
+    [{ cores: 9 }, `radar-fwsa on host: cores: expected an integer in 1..${b.info.nCores} (host's cores), found 9`],
+    [{ repeat: 0 }, 'radar-fwsa on host: repeat: expected an integer in 1..4294967295, found 0'],
+    [{ inputs: { x: new Int16Array(3) } }, 'radar-fwsa: inputs.x: expected a typed array of 2048 bytes (x: int8 [32, 64]), found Int16Array(3)'],
+  ] as const) {
+    const err = await runModel(b, m, opts).then(() => undefined, (e: Error) => e);
+    t.equal(err?.constructor.name, 'RangeError');
+    t.equal(err?.message, msg);
+  }
 });
 
 t.test('TypeScript golden == addon, node by node, for every example and 1 or 3 cores', async (t) => {

@@ -7,6 +7,7 @@ import { locate, parseLocated } from '../validate/yamlLocation';
 import { KERNEL_NAMES } from '../golden/registry';
 import { z } from 'zod';
 import { byValue, check, intIn, said, shown, type Path } from '../validate/zod';
+import { INT32, rqPair, splitSchema } from '../validate/kernelArgs';
 
 /** `FILE:LINE:COL field: expected …, found …` (LINE:COL when the field is in the file). */
 export class ConfigError extends Error {
@@ -80,7 +81,6 @@ const KNOWN_TOP_KEYS = new Set(['cores', 'seed', 'S', 'E', 'P', 'H', 'testToRun'
 const intList = (min: number, max: number): z.ZodType<number[]> => byValue<number[]>((v) => Array.isArray(v) || v === undefined
   ? z.array(intIn(min, max), said(`a list of integers in ${min}..${max}`)).min(1, { message: `at least one integer in ${min}..${max}` })
   : intIn(min, max).transform((x) => [x]));
-const INT32: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
 const dims = (): z.ZodType<number[]> => intList(1, 65535);
 
 const TOP = 'a YAML mapping with cores, seed, S, E, P, H, testToRun';
@@ -91,13 +91,12 @@ const topSchema = z.object({
   seed: intList(0, 0xffffffff).optional(),
 }, said(TOP)).passthrough();
 
-const rqPair = z.tuple([intIn(...INT32, 'a mul (int32)'), intIn(0, 31, 'a div in 0..31')], { errorMap: () => ({ message: 'a [mul, div] pair of integers' }) });
 const TEST_KEYS = 'kernelName, inputGen, goldenKernel, platform, appFolder, templateGen, kernel, split, rq, consts, T';
 const testSchema = z.object({
   kernelName: z.unknown(), inputGen: z.unknown(), goldenKernel: z.unknown(), appFolder: z.unknown(), templateGen: z.unknown(),
   platform: z.string(said('a string')).optional(),
   kernel: z.enum(KERNEL_NAMES as [string, ...string[]], { errorMap: () => ({ message: `a tinyhil kernel (${KERNEL_NAMES.join(', ')})` }) }).optional(),
-  split: z.enum(['heads', 'rows'], { errorMap: () => ({ message: 'heads or rows' }) }).optional(),
+  split: splitSchema.optional(),
   rq: z.array(rqPair, said('a list of [mul, div] pairs')).optional(),
   consts: intList(...INT32).optional(),
   T: dims().optional(),

@@ -1,6 +1,8 @@
 // golden.ts - the block's golden run, node by node: the TypeScript model (src/golden) or the C kernels
 // through the addon. Every intermediate is kept, so each node on a board can be checked by CRC.
+import { z } from 'zod';
 import { runGolden } from '../golden';
+import { check, said } from '../validate/zod';
 import type { Tensor } from '../golden/validate';
 import type { Model, ModelNode, ModelTensor } from './load';
 
@@ -21,18 +23,33 @@ export function typed(t: Pick<ModelTensor, 'dtype'>, bytes: Uint8Array): Tensor 
   return new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2);
 }
 
+/** Given block inputs: names of block inputs, each a typed array of the tensor's bytes (src/validate/zod.ts form). */
+function givenSchema(m: Model): z.ZodTypeAny {
+  const word = { i8: 'int8', u8: 'uint8', i16: 'int16' } as const;
+  const inputs = `a block input (${m.inputs.join(', ') || 'none'})`;
+  return z.record(z.string(), z.unknown(), said('a mapping of block input name -> typed array')).superRefine((g, ctx) => {
+    for (const [name, v] of Object.entries(g)) {
+      const t = m.inputs.includes(name) ? m.tensors.get(name) : undefined;
+      if (!t) {
+        ctx.addIssue({ code: 'custom', path: [name], message: inputs, params: { found: JSON.stringify(name) } });
+        continue;
+      }
+      if (!ArrayBuffer.isView(v) || v.byteLength !== t.bytes) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `a typed array of ${t.bytes} bytes (${t.name}: ${word[t.dtype]} [${t.shape.join(', ')}])` });
+      }
+    }
+  });
+}
+
 /** The bytes of every weight and block input, block inputs overridden by `given` (checked for size). */
 export function initialTensors(m: Model, given: BlockInputs = {}): Map<string, Uint8Array> {
+  const r = check(givenSchema(m), given, ['inputs']);
+  if (!r.ok) throw new RangeError(`${m.name}: ${r.problem.field}: ${r.problem.detail}`);
   const out = new Map<string, Uint8Array>();
-  for (const name of Object.keys(given)) {
-    if (!m.inputs.includes(name)) throw new RangeError(`${m.name}: ${name} is not a block input (inputs: ${m.inputs.join(', ') || 'none'})`);
-  }
   for (const t of m.tensors.values()) {
     if (t.role === 'activation') continue;
     const g = given[t.name];
-    const bytes = g ? rawBytes(g) : t.data!;
-    if (bytes.length !== t.bytes) throw new RangeError(`${m.name}: input ${t.name} must be ${t.bytes} bytes (${t.dtype} [${t.shape.join(', ')}]), got ${bytes.length}`);
-    out.set(t.name, bytes);
+    out.set(t.name, g ? rawBytes(g) : t.data!);
   }
   return out;
 }

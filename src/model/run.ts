@@ -3,6 +3,8 @@
 // node runs where its tensors already are (one RUN per node, no tensor crosses the link between layers);
 // the RUN reply's output CRC is compared with the golden one and the output is READ only on a mismatch,
 // to name the differing elements. In-process boards (host) run node by node on their own outputs.
+import { z } from 'zod';
+import { check as checkSchema, intIn } from '../validate/zod';
 import type { Board, CounterKind } from '../board/types';
 import type { EnergyResult, EnergySource } from '../energy/types';
 import { compareDetail } from '../golden/compare';
@@ -187,10 +189,11 @@ async function runBlock(board: Board, m: Model, opts: RunModelOptions): Promise<
   const cores = opts.cores ?? 1;
   const repeat = opts.repeat ?? 1;
   const mode = opts.mode ?? 'layers';
-  if (!Number.isInteger(cores) || cores < 1 || cores > board.info.nCores) {
-    throw new RangeError(`cores = ${cores}: ${board.info.name} runs 1..${board.info.nCores}`);
-  }
-  if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`repeat = ${repeat}: must be an integer >= 1`);
+  const opt = checkSchema(z.object({
+    cores: intIn(1, board.info.nCores, `an integer in 1..${board.info.nCores} (${board.info.name}'s cores)`),
+    repeat: intIn(1, 0xffffffff),
+  }), { cores, repeat });
+  if (!opt.ok) throw new RangeError(`${m.name} on ${board.info.name}: ${opt.problem.field}: ${opt.problem.detail}`);
   const engine = opts.golden ?? (board.info.name === 'host' ? 'ts' : 'addon');
   const golden = opts.expected ?? runBlockGolden(m, opts.inputs ?? {}, engine);
   const plan = isRemote(board) ? planForBoard(m, board.info, cores, opts.arenaBytes) : planModel(m, scratchFn(m, cores));
