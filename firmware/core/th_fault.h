@@ -10,8 +10,9 @@
 #define TH_FAULT_ARCH_RISCV 1
 
 typedef struct {
-  uint8_t exception; /* ARMv7-M: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault */
+  uint8_t exception; /* ARMv7-M: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault; RISC-V: mcause's code */
   uint8_t arch;      /* TH_FAULT_ARCH_* */
+  /* RISC-V: psr = mstatus, cfsr = mcause, hfsr = mhartid, mmfar = mtval, bfar = 0, lr = ra. */
   uint32_t pc, lr, psr, cfsr, hfsr, mmfar, bfar, sp;
 } th_fault_info;
 
@@ -25,9 +26,11 @@ void th_fault_send(const th_fault_info *f);
 /* Test builds only (TH_TEST_FAULT): message 0x0B TEST_FAULT arms or raises a deliberate fault.
  * kind: 1 read of an unmapped address (BusFault), 2 undefined instruction (UsageFault),
  * 3 divide by zero (UsageFault), 4 stack overflow (runaway recursion into the stack guard).
- * hal_test_fault is the board's (firmware/boards/common/cortex-m/fault.c). */
+ * hal_test_fault is the board's (firmware/boards/common/cortex-m/fault.c, riscv/fault.c). */
 #define TH_TEST_FAULT_KINDS 4
 void hal_test_fault(uint32_t kind);
+/* Why this board cannot raise `kind` (TEST_FAULT answers BAD_SHAPE with it), or NULL (default). */
+const char *hal_test_fault_refusal(uint32_t kind);
 /* Armed fault kind for the next RUN (0 none), raised inside the kernel's run (th_run.c). */
 extern volatile uint32_t th_test_fault_armed;
 

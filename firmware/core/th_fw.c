@@ -211,6 +211,11 @@ static void on_test_fault(const uint8_t *p, uint32_t n) {
     th_txt("TEST_FAULT: kind 1..4 and when 0 (now) or 1 (next RUN)");
     return;
   }
+  if (hal_test_fault_refusal(p[0])) {
+    th_fail(TH_PERR_BAD_SHAPE, TH_MSG_TEST_FAULT, p[0]);
+    th_txt(hal_test_fault_refusal(p[0]));
+    return;
+  }
   if (p[1]) th_test_fault_armed = p[0];
   else hal_test_fault(p[0]);
   th_put8(p[0]);

@@ -1,6 +1,7 @@
 /* th_hal_defaults.c - defaults for the optional hal.h entries; a board overrides them by defining
  * the same function (these are weak). */
 #include "hal.h"
+#include "th_fault.h"
 
 __attribute__((weak)) int32_t hal_cores(void) { return hal_board.n_cores; }
 
@@ -27,3 +28,10 @@ __attribute__((weak)) int hal_stack(uint32_t *size, uint32_t *used) {
   *size = *used = 0;
   return 0;
 }
+
+#ifdef TH_TEST_FAULT
+__attribute__((weak)) const char *hal_test_fault_refusal(uint32_t kind) {
+  (void)kind;
+  return 0;
+}
+#endif

@@ -47,7 +47,8 @@ static void run_core(int32_t core_id, void *arg) {
   ctx.barrier = hal_barrier;
   ctx.barrier_arg = 0;
 #ifdef TH_TEST_FAULT
-  if (th_test_fault_armed && core_id == 0) {
+  /* On the last core: with several, a worker faults while core 0 waits for it. */
+  if (th_test_fault_armed && core_id == jb->n_cores - 1) {
     uint32_t kind = th_test_fault_armed;
     th_test_fault_armed = 0;
     hal_test_fault(kind); /* a deliberate fault "inside" the kernel (test builds only) */

@@ -1,5 +1,6 @@
 // fault.ts - what a FAULT frame (0xC1) says, in words: the Cortex-M fault status registers decoded
-// (ARMv7-M Architecture Reference Manual DDI 0403E, B3.2.15 CFSR, B3.2.16 HFSR).
+// (ARMv7-M Architecture Reference Manual DDI 0403E, B3.2.15 CFSR, B3.2.16 HFSR), or RISC-V mcause
+// and mtval (RISC-V Privileged Architecture 20211203, 3.1.15 table 3.6, 3.1.16).
 import type { FaultInfo } from './frame';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
@@ -38,9 +39,31 @@ export function decodeFault(f: Pick<FaultInfo, 'cfsr' | 'hfsr' | 'mmfar' | 'bfar
   return out.length ? out.join('; ') : 'no cause recorded in CFSR/HFSR';
 }
 
+// mcause exception codes; those whose mtval is the faulting address say so.
+const RISCV_CAUSES: Record<number, [string, boolean]> = {
+  0: ['instruction address misaligned', true], 1: ['instruction access fault', true], 2: ['illegal instruction', false],
+  3: ['breakpoint', false], 4: ['load address misaligned', true], 5: ['load access fault', true],
+  6: ['store/AMO address misaligned', true], 7: ['store/AMO access fault', true], 8: ['environment call from U-mode', false],
+  9: ['environment call from S-mode', false], 11: ['environment call from M-mode', false], 12: ['instruction page fault', true],
+  13: ['load page fault', true], 15: ['store/AMO page fault', true],
+};
+
+/** RISC-V mcause (the frame's CFSR field) and mtval (MMFAR) in words. */
+export function decodeRiscvCause(mcause: number, mtval: number): string {
+  const code = mcause & 0x7fffffff;
+  if (mcause >>> 31) return `interrupt ${code} taken (the firmware enables none)`;
+  const c = RISCV_CAUSES[code];
+  if (!c) return `exception code ${code}`;
+  if (c[1]) return `${c[0]} at ${hex(mtval)}`;
+  return code === 2 && mtval ? `${c[0]} ${hex(mtval)}` : c[0];
+}
+
 /** The line users read: `board faulted in <kernel>: PC 0x…, CFSR 0x… (<decoded cause>)`. */
 export function faultMessage(f: FaultInfo, board?: string): string {
   const where = f.kernel ? `in ${f.kernel}` : 'outside any kernel';
+  if (f.arch === 'riscv') {
+    return `${board ?? 'board'} faulted ${where}: PC ${hex(f.pc)}, mcause ${hex(f.cfsr)} (${decodeRiscvCause(f.cfsr, f.mmfar)}); hart ${f.hfsr}, RA ${hex(f.lr)}, SP ${hex(f.sp)}; the board resets`;
+  }
   const exc = EXCEPTIONS[f.exception] ?? `exception ${f.exception}`;
   const pc = f.pc === 0 && (f.cfsr & ((1 << 4) | (1 << 12))) ? 'PC unknown (stacking failed)' : `PC ${hex(f.pc)}`;
   return `${board ?? 'board'} faulted ${where}: ${pc}, CFSR ${hex(f.cfsr)} (${decodeFault(f)}); ${exc}, LR ${hex(f.lr)}, HFSR ${hex(f.hfsr)}, SP ${hex(f.sp)}; the board resets`;

@@ -49,10 +49,12 @@ static uint32_t harts_online; /* harts 1..7 that checked in */
 
 static uint64_t mtime(void);
 static void count_harts(void);
+void th_rv_fault_init(void); /* firmware/boards/common/riscv/fault.c */
 
 void hal_init(void) {
   if (initialised) return;
   initialised = 1;
+  th_rv_fault_init(); /* stack guard and paint */
   count_harts();
   /* Divisor 1: QEMU does not pace bytes by the line rate, but times the RX FIFO's character
    * timeout with it, and that timeout is what wakes us for the last bytes of a frame. */

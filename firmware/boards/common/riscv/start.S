@@ -48,7 +48,30 @@ secondary:
   call th_rv_secondary
   j 3b
 
-/* Any trap (we enable none): stay here where a debugger can see mcause/mepc. */
+/* Any trap is a fault (no interrupt is ever taken: mstatus.MIE stays off). The first hart to
+ * trap takes the lock and reports on the fault stack (fault.c: FAULT frame, then reset); a hart
+ * trapping after it parks. t0 and sp are the only registers lost: the frame reports ra and sp. */
   .align 2
 th_trap:
-  j th_trap
+  csrw mscratch, sp
+  la t0, th_rv_fault_lock
+  li sp, 1
+  amoswap.w sp, sp, (t0)
+  bnez sp, 4f
+  la sp, th_rv_fault_stack_end
+  mv a0, ra
+  csrr a1, mscratch
+  j th_rv_fault_c
+4:
+  wfi
+  j 4b
+
+  .section .data
+  .align 2
+th_rv_fault_lock:
+  .word 0
+  .section .bss
+  .align 4
+th_rv_fault_stack:
+  .space 1024 /* th_rv_fault_c + th_fault_send: well under this */
+th_rv_fault_stack_end:
