@@ -431,39 +431,38 @@ void th_dsp_rows2_u8(th_dsp_job *j);
 TH_DSP_ROWS(int8_t, i8, TH_SIGN_EXTEND_EVEN_BYTES, TH_SIGN_EXTEND_ODD_BYTES)
 TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
 
-/* ---- DSP two-row path: both operands widened once, LDRD + LDM + 6 SMLAD per pair ------------
+/* ---- DSP path: both operands widened once to int16 pairs, 3x2 tiles of LDM + LDRD + 6 SMLAD ----
  * What th_mm_i8/th_mm_u8 run on ARMv7E-M when the output is row-major with cs == 1 (or, with
- * a and b swapped, rs == 1), the fast rq applies and 1 <= k <= 2 * (TH_MM2_KB + 1).
+ * a and b swapped, rs == 1), the fast rq applies, m >= 3, n >= 2 and k <= 2 * (TH_MM3_KB + 1).
  *   - k is cut into int16 pairs, the same way on both sides: every 4 bytes [x0 x1 x2 x3] give
  *     [x0,x2] and [x1,x3] (SXTB16 / UXTB16 without and with ROR #8); a tail of r = k % 4 bytes
  *     gives [x0,0] (r = 1), [x0,x1] (r = 2), or [x0,x2],[x1,0] (r = 3). One SMLAD adds the
  *     products of a pair, so the sum over pairs is the dot product; npairs = ceil(k / 2).
- *   - the rows of b (output columns) are widened ONCE into a panel of tiles of 3 (then 2)
- *     columns, [3 starting sums][pair 0: c0 c1 c2][pair 1: c0 c1 c2]... (th_mm2_wid3/wid2);
- *   - the rows of a are widened ONCE, two at a time, into a block of row pairs: pair t >= 1 of
- *     row pair p at ab_p - 8 * (npairs - t) bytes, and at ab_p its slot [row bias 0, row bias 1,
- *     pair 0 of row 0, pair 0 of row 1]; ab_(p+1) = ab_p + 8 * (npairs + 1);
- *   - the 2x3 tile (th_mm2_tile3) is then per pair one LDRD (a), one LDM (b), 6 SMLAD: 12 MACs
- *     in 8 instructions, 2x2 (th_mm2_tile2) LDRD + LDRD + 4 SMLAD for the last columns. The k
- *     loop is fully unrolled in assembly (TH_MM2_KB steps, a's words at fixed offsets below lr)
- *     and entered part-way (LDR pc from the frame: no counter); pair 0 is a separate head that
- *     starts the sums at the bias; the rq is SMMUL + SSAT + STRB per output. One call runs every
- *     row pair of a block against every tile of one width.
- * th_mm2_tile_c and th_mm2_widen_c below are the same in C: the spec of the assembly (and what
- * -DTH_MM2_C runs instead of it). */
-#define TH_MM2_KB 127 /* unrolled steps: a's offsets -8*127..-8 fit LDRD's #imm8*4 */
+ *   - the rows of b (output columns) are widened ONCE into a panel of tiles of 2 columns,
+ *     [2 starting sums][pair 0: c0 c1][pair 1: c0 c1]... (th_mm3_wid2), and the rows of a ONCE,
+ *     three at a time, into a block of triples [(3 row biases)][pair 0: r0 r1 r2][pair 1]...
+ *     (th_mm3_wid3); an odd last column and a last 1 or 2 rows run as a tile / triple that
+ *     overlaps the one before it (the shared outputs are written twice, with the same bytes);
+ *   - the 3x2 tile (th_mm3_tile) is per pair one LDM (a's 3 words), one LDRD (b's 2 words),
+ *     6 SMLAD: 12 MACs in 8 instructions. The k loop is fully unrolled in assembly (TH_MM3_KB
+ *     steps) and entered part-way (LDR pc from the frame: no counter); pair 0 is a separate
+ *     head that starts the sums at the bias; the rq is SMMUL + SSAT + STRB per output; one call
+ *     runs every triple of a block against every tile of the panel.
+ * th_mm3_tile_c and th_mm3_widen_c below are the same in C: the spec of the assembly (and what
+ * -DTH_MM3_C runs instead of it). */
+#define TH_MM3_KB 127 /* unrolled steps: k <= 256 in one pass */
 /* Words of stack for the panel and the a block: 8 KiB by default (board.cmake may raise it:
  * TH_BOARD_KERNEL_DEFINITIONS), none (path off) where the DSP panel is shrunk for a small stack. */
-#ifndef TH_MM2_WORDS
-#define TH_MM2_WORDS (TH_DSP_KG >= 64 ? 2048 : 0)
+#ifndef TH_MM3_WORDS
+#define TH_MM3_WORDS (TH_DSP_KG >= 64 ? 2048 : 0)
 #endif
 
 /* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
- * form (a bias per row of a), in the row pair's slot. */
-enum { TH_MM2_COLBIAS = 0, TH_MM2_ROWBIAS = 1 };
+ * form (a bias per row of a), in front of the triple's stream. */
+enum { TH_MM3_COLBIAS = 0, TH_MM3_ROWBIAS = 1 };
 
 /* The k % 4 tail (r bytes at s) of one row as 1 or 2 pairs at dst[0], dst[stride]. */
-static void th_mm2_tail(const uint8_t *s, int zext, int32_t r, uint32_t *dst, int32_t stride) {
+static void th_mm3_tail(const uint8_t *s, int zext, int32_t r, uint32_t *dst, int32_t stride) {
   const uint32_t x0 = zext ? s[0] : (uint16_t)(int16_t)(int8_t)s[0];
   const uint32_t x1 = r < 2 ? 0 : zext ? s[1] : (uint16_t)(int16_t)(int8_t)s[1];
   const uint32_t x2 = r < 3 ? 0 : zext ? s[2] : (uint16_t)(int16_t)(int8_t)s[2];
@@ -473,7 +472,7 @@ static void th_mm2_tail(const uint8_t *s, int zext, int32_t r, uint32_t *dst, in
 
 /* ---- the widening in C (the spec): W rows at src + c*ld, g groups of 4 bytes, as the stream
  * [even c0 .. even c(W-1), odd c0 .. odd c(W-1)] per group ---- */
-TH_INLINE void th_mm2_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst, const int W,
+TH_INLINE void th_mm3_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst, const int W,
                               int zext) {
   const uint8_t *s = (const uint8_t *)src;
   int c;
@@ -485,104 +484,97 @@ TH_INLINE void th_mm2_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t
     }
 }
 
-/* One call: `pairs` row pairs of a block (the first at ab) against the tiles of one width in the
- * panel from pw to bend; outputs from orow, row stride rs (0: a single row, o1 = o0). The
- * assembly takes the job at r0; the field order is its LDM order. */
+/* One call: `triples` triples of a block (the first at astart, the next stride bytes on) against
+ * the tiles of the panel from pw to bend; the outputs of triple t at orow + t*rs3, its rows 1 and
+ * 2 at +r1off, +r2off (rs, 2*rs; equal to repeat a row). The layout is the assembly's frame. */
 typedef struct {
-  int8_t *orow;         /* output of row pair 0 at the first column of the tiles */
-  int32_t rs;           /* output row stride */
-  int32_t M;            /* fast rq multiplier */
-  const uint32_t *pw;   /* first tile */
-  const uint32_t *bend; /* end of the tiles */
-  const uint32_t *ab;   /* slot of row pair 0 */
-  int32_t pairs;        /* row pairs, >= 1 */
-  int32_t npairs;       /* k pairs, 1 .. TH_MM2_KB + 1 */
-} th_mm2_job;
+  int32_t r1m2, r1m1;   /*  0,  4: r1off - 2, r1off - 1 (STRB register offsets after 2 columns) */
+  int32_t M;            /*  8: fast rq multiplier */
+  int32_t r2m2, r2m1;   /* 12, 16: r2off - 2, r2off - 1 */
+  const uint32_t *bend; /* 20: end of the tiles */
+  const uint32_t *a;    /* 24: stream of triple 0 */
+  const uint32_t *pw;   /* 28: first tile */
+  int32_t stride;       /* 32: bytes from a triple's stream to the next */
+  int32_t triples;      /* 36: >= 1 */
+  int32_t npairs;       /* 40: k pairs, 1 .. TH_MM3_KB + 1 (the assembly keeps its entry here) */
+  int8_t *orow;         /* 44: outputs of triple 0, row 0, first column of the tiles */
+  int32_t rs3;          /* 48: orow step per triple */
+} th_mm3_job;
 
-/* ---- the tiles in C (the spec): W columns (3 or 2) x 2 rows ---- */
-TH_INLINE void th_mm2_tile_c(const th_mm2_job *j, const int W, int rowbias) {
-  const uint32_t *ab = j->ab;
+/* ---- the tile in C (the spec): 3 rows x 2 columns ---- */
+TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
+  const uint8_t *ab = (const uint8_t *)j->a;
   int8_t *orow = j->orow;
-  int32_t p, t, col, r;
-  for (p = 0; p < j->pairs; p++, ab += 2 * (j->npairs + 1), orow += 2 * j->rs) {
+  int32_t tr, t, col, r;
+  for (tr = 0; tr < j->triples; tr++, ab += j->stride, orow += j->rs3) {
     const uint32_t *pw = j->pw;
-    int8_t *o0 = orow, *o1 = orow + j->rs;
+    int8_t *o = orow;
     while (pw != j->bend) {
-      int32_t c[2][3];
-      for (col = 0; col < W; col++) {
-        c[0][col] = (int32_t)(rowbias ? ab[0] : pw[col]);
-        c[1][col] = (int32_t)(rowbias ? ab[1] : pw[col]);
-      }
-      if (!rowbias) pw += W;
-      for (t = 0; t < j->npairs; t++, pw += W) {
-        const uint32_t *x = t == 0 ? ab + 2 : ab - 2 * (j->npairs - t);
-        for (r = 0; r < 2; r++)
-          for (col = 0; col < W; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
-      }
-      for (col = 0; col < W; col++) *o0++ = th_rq_fast(c[0][col], j->M);
-      for (col = 0; col < W; col++) *o1++ = th_rq_fast(c[1][col], j->M);
+      const uint32_t *x = (const uint32_t *)(const void *)ab;
+      int32_t c[3][2];
+      for (r = 0; r < 3; r++)
+        for (col = 0; col < 2; col++) c[r][col] = (int32_t)(rowbias ? x[r] : pw[col]);
+      if (rowbias) x += 3;
+      else pw += 2;
+      for (t = 0; t < j->npairs; t++, pw += 2, x += 3)
+        for (r = 0; r < 3; r++)
+          for (col = 0; col < 2; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
+      o[0] = th_rq_fast(c[0][0], j->M), o[1] = th_rq_fast(c[0][1], j->M);
+      o[2 + j->r1m2] = th_rq_fast(c[1][0], j->M), o[2 + j->r1m1] = th_rq_fast(c[1][1], j->M);
+      o[2 + j->r2m2] = th_rq_fast(c[2][0], j->M), o[2 + j->r2m1] = th_rq_fast(c[2][1], j->M);
+      o += 2;
     }
   }
 }
 
 /* ---- the same in assembly ----
- * Tiles: r0-r5 the sums (row 0: r0 r1 r2, row 1: r3 r4 r5; 2x2: r0 r1 / r2 r3), r6 r7 a's pair
- * (row 0, row 1), r8-r10 b's pair per column, r11 the panel, lr the row pair's slot. Frame:
- * [sp] o0, o1, M, bend, next orow, rs, pw, slot stride, row pairs left, entry. */
-#define TH_MM2_STR(x) #x
-#define TH_MM2_XSTR(x) TH_MM2_STR(x)
-#define TH_MM2_FN(NAME, HEAD, STEP, STEPB, RQ)                                                    \
+ * Tile: r0-r5 the sums (row 0: r0 r1, row 1: r2 r3, row 2: r4 r5), r6-r8 a's pair of rows 0-2
+ * (LDM from lr), r9 r10 b's pair of columns 0-1 (LDRD from r11), r12 the output. */
+#define TH_MM3_STR(x) #x
+#define TH_MM3_XSTR(x) TH_MM3_STR(x)
+#define TH_MM3_FN(NAME, HEAD)                                                                     \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
-  "push {r4-r11, lr}\n\tsub sp, sp, #40\n\t"                                                      \
-  "ldmia r0, {r1-r8}\n\t" /* orow rs M pw bend ab pairs npairs */                                 \
-  "str r3, [sp, #8]\n\tstr r5, [sp, #12]\n\tstrd r1, r2, [sp, #16]\n\tstr r4, [sp, #24]\n\t"      \
-  "lsl r9, r8, #3\n\tadd r9, r9, #8\n\tstrd r9, r7, [sp, #28]\n\tmov lr, r6\n\t"                  \
-  /* entry = step TH_MM2_KB - (npairs - 1) */                                                     \
-  "adr.w r12, 2f\n\trsb r8, r8, #" TH_MM2_XSTR(TH_MM2_KB) " + 1\n\tmov r9, #" #STEPB "\n\t"       \
-  "mla r12, r8, r9, r12\n\torr r12, r12, #1\n\tstr r12, [sp, #36]\n"                              \
-  "0:\n\tldrd r0, r1, [sp, #16]\n\tadd r2, r0, r1\n\tstrd r0, r2, [sp]\n\t"                       \
-  "add r0, r0, r1, lsl #1\n\tstr r0, [sp, #16]\n\tldr r11, [sp, #24]\n"                           \
-  "1:\n\t" HEAD "ldr pc, [sp, #36]\n\t.balign 4\n"                                                \
-  "2:\n\t.set th_mm2_off, -8 * " TH_MM2_XSTR(TH_MM2_KB) "\n\t.rept " TH_MM2_XSTR(TH_MM2_KB) "\n\t" \
-  STEP " th_mm2_off\n\t.set th_mm2_off, th_mm2_off + 8\n\t.endr\n"                                \
-  "3:\n\t.if (3b - 2b) != " TH_MM2_XSTR(TH_MM2_KB) " * " #STEPB "\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
-  "ldmia sp, {r6, r7, r8, r9}\n\t" RQ "stmia sp, {r6, r7}\n\tcmp r11, r9\n\tbne.w 1b\n\t"        \
-  "ldrd r0, r1, [sp, #28]\n\tadd lr, lr, r0\n\tsubs r1, r1, #1\n\tstr r1, [sp, #32]\n\tbne.w 0b\n\t" \
-  "add sp, sp, #40\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
+  "push {r4-r11, lr}\n\tsub sp, sp, #56\n\t"                                                      \
+  "ldmia r0!, {r1-r7}\n\tstmia sp, {r1-r7}\n\tldmia r0, {r1-r6}\n\tadd r7, sp, #28\n\t"           \
+  "stmia r7, {r1-r6}\n\t"                                                                         \
+  /* entry = step TH_MM3_KB - (npairs - 1) */                                                     \
+  "adr.w r12, 2f\n\trsb r4, r4, #" TH_MM3_XSTR(TH_MM3_KB) " + 1\n\tmov r8, #32\n\t"               \
+  "mla r12, r4, r8, r12\n\torr r12, r12, #1\n\tstr r12, [sp, #40]\n"                              \
+  "0:\n\tldrd r0, r1, [sp, #44]\n\tmov r12, r0\n\tadd r0, r0, r1\n\tstr r0, [sp, #44]\n\t"        \
+  "ldr r11, [sp, #28]\n\tldr lr, [sp, #24]\n"                                                     \
+  "1:\n\t" HEAD "ldr pc, [sp, #40]\n\t.balign 4\n"                                                \
+  "2:\n\t.rept " TH_MM3_XSTR(TH_MM3_KB) "\n\tth_mm3_step\n\t.endr\n"                              \
+  "3:\n\t.if (3b - 2b) != " TH_MM3_XSTR(TH_MM3_KB) " * 32\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
+  "ldmia sp, {r6, r7, r8, r9, r10}\n\t"                                                           \
+  "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                                  \
+  "smmul r3, r3, r8\n\tsmmul r4, r4, r8\n\tsmmul r5, r5, r8\n\t"                                  \
+  "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\t"                                     \
+  "ssat r3, #8, r3\n\tssat r4, #8, r4\n\tssat r5, #8, r5\n\t"                                     \
+  "strb r0, [r12], #1\n\tstrb r1, [r12], #1\n\tstrb r2, [r12, r6]\n\tstrb r3, [r12, r7]\n\t"      \
+  "strb r4, [r12, r9]\n\tstrb r5, [r12, r10]\n\t"                                                 \
+  "ldrd r6, lr, [sp, #20]\n\tcmp r11, r6\n\tbne.w 1b\n\t"                                         \
+  /* next triple */                                                                               \
+  "ldrd r0, r1, [sp, #32]\n\tldr r2, [sp, #24]\n\tadd r2, r2, r0\n\tstr r2, [sp, #24]\n\t"        \
+  "subs r1, r1, #1\n\tstr r1, [sp, #36]\n\tbne.w 0b\n\t"                                          \
+  "add sp, sp, #56\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
 
-#define TH_MM2_HEAD3_CB                                                                \
-  "ldmia.w r11!, {r0, r1, r2, r8, r9, r10}\n\tldrd r6, r7, [lr, #8]\n\t"               \
-  "smlad r3, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r4, r7, r9, r1\n\t"           \
-  "smlad r1, r6, r9, r1\n\tsmlad r5, r7, r10, r2\n\tsmlad r2, r6, r10, r2\n\t"
-#define TH_MM2_HEAD3_RB                                                                \
-  "ldrd r0, r3, [lr]\n\tldmia.w r11!, {r8, r9, r10}\n\tldrd r6, r7, [lr, #8]\n\t"      \
-  "smlad r1, r6, r9, r0\n\tsmlad r2, r6, r10, r0\n\tsmlad r0, r6, r8, r0\n\t"          \
-  "smlad r4, r7, r9, r3\n\tsmlad r5, r7, r10, r3\n\tsmlad r3, r7, r8, r3\n\t"
-#define TH_MM2_HEAD2_CB                                                                \
-  "ldmia.w r11!, {r0, r1, r8, r9}\n\tldrd r6, r7, [lr, #8]\n\t"                        \
-  "smlad r2, r7, r8, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r1\n\tsmlad r1, r6, r9, r1\n\t"
-#define TH_MM2_HEAD2_RB                                                                \
-  "ldrd r0, r2, [lr]\n\tldrd r8, r9, [r11], #8\n\tldrd r6, r7, [lr, #8]\n\t"           \
-  "smlad r1, r6, r9, r0\n\tsmlad r0, r6, r8, r0\n\tsmlad r3, r7, r9, r2\n\tsmlad r2, r7, r8, r2\n\t"
-#define TH_MM2_RQ3                                                                          \
-  "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                            \
-  "smmul r3, r3, r8\n\tsmmul r4, r4, r8\n\tsmmul r5, r5, r8\n\t"                            \
-  "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\t"                               \
-  "ssat r3, #8, r3\n\tssat r4, #8, r4\n\tssat r5, #8, r5\n\t"                               \
-  "strb r0, [r6], #1\n\tstrb r1, [r6], #1\n\tstrb r2, [r6], #1\n\t"                         \
-  "strb r3, [r7], #1\n\tstrb r4, [r7], #1\n\tstrb r5, [r7], #1\n\t"
-#define TH_MM2_RQ2                                                                          \
-  "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\tsmmul r3, r3, r8\n\t"        \
-  "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\tssat r3, #8, r3\n\t"            \
-  "strb r0, [r6], #1\n\tstrb r1, [r6], #1\n\tstrb r2, [r7], #1\n\tstrb r3, [r7], #1\n\t"
-/* Widening: th_mm2_widN_xx(src, ld, groups >= 1, dst): N rows at src + c*ld, per group of 4 bytes
+/* pair 0, the sums starting at the column biases (from the panel) or the row biases (a stream) */
+#define TH_MM3_HEAD_CB                                                                 \
+  "ldmia.w lr!, {r6, r7, r8}\n\tldmia.w r11!, {r0, r1, r9, r10}\n\t"                   \
+  "smlad r2, r7, r9, r0\n\tsmlad r4, r8, r9, r0\n\tsmlad r0, r6, r9, r0\n\t"           \
+  "smlad r3, r7, r10, r1\n\tsmlad r5, r8, r10, r1\n\tsmlad r1, r6, r10, r1\n\t"
+#define TH_MM3_HEAD_RB                                                                 \
+  "ldmia.w lr!, {r0, r2, r4, r6, r7, r8}\n\tldrd r9, r10, [r11], #8\n\t"               \
+  "smlad r1, r6, r10, r0\n\tsmlad r0, r6, r9, r0\n\tsmlad r3, r7, r10, r2\n\t"         \
+  "smlad r2, r7, r9, r2\n\tsmlad r5, r8, r10, r4\n\tsmlad r4, r8, r9, r4\n\t"
+/* Widening: th_mm3_widN_xx(src, ld, groups >= 1, dst): N rows at src + c*ld, per group of 4 bytes
  * the N even then the N odd pairs (STM: the lowest register takes the lowest address). */
-#define TH_MM2_WID2(NAME, XT)                                                                     \
+#define TH_MM3_WID2(NAME, XT)                                                                     \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
   "push {r4-r7}\n1:\n\tldr r7, [r0, r1]\n\tldr r6, [r0], #4\n\t"                                  \
   XT " r4, r6\n\t" XT " r5, r7\n\t" XT " r6, r6, ror #8\n\t" XT " r7, r7, ror #8\n\t"             \
   "stmia r3!, {r4-r7}\n\tsubs r2, r2, #1\n\tbne 1b\n\tpop {r4-r7}\n\tbx lr\n\t.size " NAME ", .-" NAME "\n\t"
-#define TH_MM2_WID3(NAME, XT)                                                                     \
+#define TH_MM3_WID3(NAME, XT)                                                                     \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
   "push {r4-r9}\n1:\n\tldr r8, [r0, r1]\n\tldr r9, [r0, r1, lsl #1]\n\tldr r7, [r0], #4\n\t"      \
   XT " r4, r7\n\t" XT " r5, r8\n\t" XT " r6, r9\n\t"                                              \
@@ -591,131 +583,116 @@ TH_INLINE void th_mm2_tile_c(const th_mm2_job *j, const int W, int rowbias) {
 
 __asm__(
     ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
-    /* one pair: a's 2 words at [lr, #off] (off < 0), b's 3 (2) words from the panel */
-    ".macro th_mm2_step3 off\n\t"
-    "ldrd r6, r7, [lr, #\\off]\n\tldmia.w r11!, {r8, r9, r10}\n\t"
-    "smlad r0, r6, r8, r0\n\tsmlad r3, r7, r8, r3\n\tsmlad r1, r6, r9, r1\n\t"
-    "smlad r4, r7, r9, r4\n\tsmlad r2, r6, r10, r2\n\tsmlad r5, r7, r10, r5\n\t"
+    /* one pair: a's 3 words, b's 2 words */
+    ".macro th_mm3_step\n\t"
+    "ldmia.w lr!, {r6, r7, r8}\n\tldrd r9, r10, [r11], #8\n\t"
+    "smlad r0, r6, r9, r0\n\tsmlad r1, r6, r10, r1\n\tsmlad r2, r7, r9, r2\n\t"
+    "smlad r3, r7, r10, r3\n\tsmlad r4, r8, r9, r4\n\tsmlad r5, r8, r10, r5\n\t"
     ".endm\n\t"
-    ".macro th_mm2_step2 off\n\t"
-    "ldrd r6, r7, [lr, #\\off]\n\tldrd r8, r9, [r11], #8\n\t"
-    "smlad r0, r6, r8, r0\n\tsmlad r2, r7, r8, r2\n\tsmlad r1, r6, r9, r1\n\tsmlad r3, r7, r9, r3\n\t"
-    ".endm\n\t"
-    TH_MM2_FN("th_mm2_tile3", TH_MM2_HEAD3_CB, "th_mm2_step3", 32, TH_MM2_RQ3)
-    TH_MM2_FN("th_mm2_tile2", TH_MM2_HEAD2_CB, "th_mm2_step2", 24, TH_MM2_RQ2)
-    TH_MM2_FN("th_mm2_tile3_rb", TH_MM2_HEAD3_RB, "th_mm2_step3", 32, TH_MM2_RQ3)
-    TH_MM2_FN("th_mm2_tile2_rb", TH_MM2_HEAD2_RB, "th_mm2_step2", 24, TH_MM2_RQ2)
-    TH_MM2_WID2("th_mm2_wid2_s8", "sxtb16")
-    TH_MM2_WID2("th_mm2_wid2_u8", "uxtb16")
-    TH_MM2_WID3("th_mm2_wid3_s8", "sxtb16")
-    ".purgem th_mm2_step3\n\t.purgem th_mm2_step2\n\t"
+    TH_MM3_FN("th_mm3_tile", TH_MM3_HEAD_CB)
+    TH_MM3_FN("th_mm3_tile_rb", TH_MM3_HEAD_RB)
+    TH_MM3_WID2("th_mm3_wid2_s8", "sxtb16")
+    TH_MM3_WID3("th_mm3_wid3_s8", "sxtb16")
+    TH_MM3_WID3("th_mm3_wid3_u8", "uxtb16")
+    ".purgem th_mm3_step\n\t"
     ".popsection\n");
-void th_mm2_tile3(const th_mm2_job *j);
-void th_mm2_tile2(const th_mm2_job *j);
-void th_mm2_tile3_rb(const th_mm2_job *j);
-void th_mm2_tile2_rb(const th_mm2_job *j);
-void th_mm2_wid2_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
-void th_mm2_wid2_u8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
-void th_mm2_wid3_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm3_tile(const th_mm3_job *j);
+void th_mm3_tile_rb(const th_mm3_job *j);
+void th_mm3_wid2_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm3_wid3_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm3_wid3_u8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
 
-/* The tile and widening calls: assembly, or (-DTH_MM2_C) the C spec. */
-static void th_mm2_tiles(const th_mm2_job *j, int W, int rowbias) {
-#if defined(TH_MM2_C)
-  if (W == 3) th_mm2_tile_c(j, 3, rowbias);
-  else th_mm2_tile_c(j, 2, rowbias);
-#else
-  if (W == 3) (rowbias ? th_mm2_tile3_rb : th_mm2_tile3)(j);
-  else (rowbias ? th_mm2_tile2_rb : th_mm2_tile2)(j);
-#endif
-}
-/* W rows (2 or 3) at src + c*ld, k bytes each, as the pair stream at dst; returns its end. */
-static uint32_t *th_mm2_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
+/* W rows (2: a panel tile of int8, 3: a triple of a) at src + c*ld, k bytes each, as the pair
+ * stream at dst; returns its end. Assembly, or (-DTH_MM3_C) the C spec. */
+static uint32_t *th_mm3_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
                               int zext) {
   const int32_t g = k >> 2, r = k & 3;
   int c;
   if (g > 0) {
-#if defined(TH_MM2_C)
-    if (W == 3) th_mm2_widen_c(src, ld, g, dst, 3, zext);
-    else th_mm2_widen_c(src, ld, g, dst, 2, zext);
+#if defined(TH_MM3_C)
+    if (W == 3) th_mm3_widen_c(src, ld, g, dst, 3, zext);
+    else th_mm3_widen_c(src, ld, g, dst, 2, 0);
 #else
-    if (W == 3) th_mm2_wid3_s8(src, ld, g, dst); /* panels are int8 */
-    else (zext ? th_mm2_wid2_u8 : th_mm2_wid2_s8)(src, ld, g, dst);
+    if (W == 3) (zext ? th_mm3_wid3_u8 : th_mm3_wid3_s8)(src, ld, g, dst);
+    else th_mm3_wid2_s8(src, ld, g, dst);
 #endif
     dst += 2 * W * g;
   }
   if (r) {
-    for (c = 0; c < W; c++) th_mm2_tail((const uint8_t *)src + c * ld + 4 * g, zext, r, dst + c, W);
+    for (c = 0; c < W; c++) th_mm3_tail((const uint8_t *)src + c * ld + 4 * g, zext, r, dst + c, W);
     dst += (r == 3 ? 2 : 1) * W;
   }
   return dst;
 }
 
+static void th_mm3_run(th_mm3_job *j, int rowbias) {
+#if defined(TH_MM3_C)
+  th_mm3_tile_c(j, rowbias);
+#else
+  (rowbias ? th_mm3_tile_rb : th_mm3_tile)(j);
+#endif
+}
+
 /* out[i*rs + j] = rq(a_i . b_j + bias), i < m, j < n, bias per column j (rowbias == 0) or per
  * row i (rowbias == 1), NULL for none; a is uint8 when zext_a, b int8. Returns 0 (nothing done)
  * when the path does not apply. */
-__attribute__((noinline)) static int th_mm2(const void *a, int zext_a, size_t lda, const int8_t *b,
+__attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t lda, const int8_t *b,
                                             size_t ldb, int32_t m, int32_t n, int32_t k,
                                             const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
                                             ptrdiff_t rs) {
-  uint32_t buf[TH_MM2_WORDS > 0 ? TH_MM2_WORDS : 1];
-  const int32_t npairs = (k + 1) >> 1, cw = npairs + (rowbias ? 0 : 1), rw = 2 * (npairs + 1);
-  int32_t M, nb, j0, w, i0, c, p;
-  if (TH_MM2_WORDS == 0 || m < 2 || n < 2 || k < 1 || npairs > TH_MM2_KB + 1 ||
+  uint32_t buf[TH_MM3_WORDS > 0 ? TH_MM3_WORDS : 1];
+  const int32_t npairs = (k + 1) >> 1, tcw = 2 * (npairs + (rowbias ? 0 : 1));
+  const int32_t tw = 3 * (npairs + (rowbias ? 1 : 0)); /* words per tile, per triple */
+  int32_t M, nb, j0, w, i0, tb, c;
+  if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || npairs > TH_MM3_KB + 1 ||
       !th_rq_fast_mul(rq, &M))
     return 0;
-  /* every column in one panel when that leaves room for 2 row pairs; else chunks of columns
-   * (a widened again per chunk: only worth it while k is short) */
-  if (n * cw + 2 + 2 * rw <= TH_MM2_WORDS) {
+  /* every column in one panel when that leaves room for 3 triples; else chunks of an even number
+   * of columns (a widened again per chunk: only worth it while k is short) */
+  if (((n + 1) >> 1) * tcw + 3 * tw <= TH_MM3_WORDS) {
     nb = n;
   } else {
-    nb = (TH_MM2_WORDS - 2 - 2 * rw) / cw / 3 * 3;
-    if (nb < 6 || npairs > 32) return 0;
+    nb = (TH_MM3_WORDS - 3 * tw) / tcw * 2;
+    if (nb < 4 || npairs > 32) return 0;
   }
   for (j0 = 0; j0 < n; j0 += w) {
     const int32_t left = n - j0;
-    int32_t n3, n2, bpairs;
-    uint32_t *pend = buf, *bend3 = buf, *ablk;
-    w = left <= nb ? left : left - nb == 1 ? nb - 3 : nb;
-    n2 = w % 3 == 0 ? 0 : w % 3 == 2 ? 1 : 2;
-    n3 = (w - 2 * n2) / 3;
-    /* the panel: n3 tiles of 3 columns, then n2 of 2 */
-    for (c = 0; c < w;) {
-      const int W = c < 3 * n3 ? 3 : 2;
-      int cc;
-      if (!rowbias)
-        for (cc = 0; cc < W; cc++) *pend++ = (uint32_t)TH_BIAS(bias, j0 + c + cc);
-      pend = th_mm2_widen(b + (size_t)(j0 + c) * ldb, (ptrdiff_t)ldb, k, pend, W, 0);
-      c += W;
-      if (c == 3 * n3) bend3 = pend;
+    uint32_t *pend = buf, *bend = buf, *ablk;
+    int32_t nt;
+    th_mm3_job jb;
+    w = left <= nb ? left : left - nb == 1 ? nb - 2 : nb; /* never a last chunk of 1 column */
+    nt = w >> 1; /* tiles in step */
+    /* the panel: tiles (j0, j0+1), (j0+2, j0+3) ..., then for an odd w (j0+w-2, j0+w-1) */
+    for (c = 0; c < nt + (w & 1); c++) {
+      const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
+      if (!rowbias) pend[0] = (uint32_t)TH_BIAS(bias, j), pend[1] = (uint32_t)TH_BIAS(bias, j + 1), pend += 2;
+      pend = th_mm3_widen(b + (size_t)j * ldb, (ptrdiff_t)ldb, k, pend, 2, 0);
+      if (c == nt - 1) bend = pend; /* end of the tiles in step */
     }
-    ablk = pend + 2; /* the stream of row pair 0 starts 2 words below */
-    bpairs = (int32_t)((buf + TH_MM2_WORDS - ablk) / rw);
-    for (i0 = 0; i0 < m; i0 += 2 * bpairs) {
-      const int32_t rows = m - i0 < 2 * bpairs ? m - i0 : 2 * bpairs, P = (rows + 1) >> 1;
-      th_mm2_job jb;
-      /* row pairs last to first: the stream of pair p starts on the slot of pair p - 1 */
-      for (p = P - 1; p >= 0; p--) {
-        const int32_t i = i0 + 2 * p, i1 = i + 1 < m ? i + 1 : i;
-        uint32_t *rp = ablk + (size_t)p * rw, *slot = rp + 2 * (npairs - 1);
-        th_mm2_widen((const uint8_t *)a + (size_t)i * lda, (ptrdiff_t)(i1 - i) * (ptrdiff_t)lda, k,
-                     rp - 2, 2, zext_a);
-        slot[2] = rp[-2], slot[3] = rp[-1];
-        if (rowbias) slot[0] = (uint32_t)TH_BIAS(bias, i), slot[1] = (uint32_t)TH_BIAS(bias, i1);
+    ablk = pend;
+    tb = (int32_t)((buf + TH_MM3_WORDS - ablk) / tw) - 1; /* whole triples per block (+1 overlap) */
+    jb.M = M, jb.npairs = npairs, jb.stride = 4 * tw;
+    for (i0 = 0; i0 < m; i0 += 3 * tb) {
+      const int32_t rows = m - i0 < 3 * tb ? m - i0 : 3 * tb, T = rows / 3;
+      int32_t t, pass;
+      for (t = 0; t <= T; t++) { /* the whole triples, then (rows % 3) the overlapping one */
+        const int32_t i = t < T ? i0 + 3 * t : i0 + rows - 3;
+        uint32_t *p = ablk + (size_t)t * tw;
+        if (t == T && rows % 3 == 0) break;
+        if (rowbias) p[0] = (uint32_t)TH_BIAS(bias, i), p[1] = (uint32_t)TH_BIAS(bias, i + 1), p[2] = (uint32_t)TH_BIAS(bias, i + 2), p += 3;
+        th_mm3_widen((const uint8_t *)a + (size_t)i * lda, (ptrdiff_t)lda, k, p, 3, zext_a);
       }
-      jb.M = M, jb.npairs = npairs;
-      for (c = 0; c < 2; c++) { /* the tiles of 3, then of 2 */
-        const int W = c == 0 ? 3 : 2;
-        const int32_t j = j0 + (c == 0 ? 0 : 3 * n3);
-        if ((c == 0 ? n3 : n2) == 0) continue;
-        jb.pw = c == 0 ? buf : bend3, jb.bend = c == 0 ? bend3 : pend;
-        jb.orow = out + (ptrdiff_t)i0 * rs + j, jb.rs = (int32_t)rs;
-        jb.ab = ablk + 2 * (npairs - 1), jb.pairs = rows >> 1;
-        if (jb.pairs) th_mm2_tiles(&jb, W, rowbias);
-        if (rows & 1) { /* the last row alone: o1 = o0, the same bytes twice */
-          jb.orow = out + (ptrdiff_t)(i0 + rows - 1) * rs + j, jb.rs = 0;
-          jb.ab += (size_t)(P - 1) * rw, jb.pairs = 1;
-          th_mm2_tiles(&jb, W, rowbias);
-        }
+      for (pass = 0; pass < 4; pass++) { /* tiles x triples: in step / overlapping */
+        const int over_c = pass & 1, over_r = pass >> 1;
+        if (over_c && !(w & 1)) continue;
+        if (over_r ? rows % 3 == 0 : T == 0) continue;
+        jb.pw = over_c ? bend : buf, jb.bend = over_c ? pend : bend;
+        jb.a = ablk + (over_r ? (size_t)T * tw : 0), jb.triples = over_r ? 1 : T;
+        jb.orow = out + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 + (over_c ? w - 2 : 0);
+        jb.rs3 = (int32_t)(3 * rs);
+        jb.r1m2 = (int32_t)rs - 2, jb.r1m1 = (int32_t)rs - 1;
+        jb.r2m2 = (int32_t)(2 * rs) - 2, jb.r2m1 = (int32_t)(2 * rs) - 1;
+        th_mm3_run(&jb, rowbias);
       }
     }
   }
@@ -942,9 +919,9 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
   }
 #endif
 #if defined(TH_ISA_DSP)
-  /* row-major output: the two-row path; column-major (linear_v): the same with a and b swapped */
-  if (cs == 1 && th_mm2(a, 0, lda, b, ldb, m, n, k, bias, TH_MM2_COLBIAS, rq, out, rs)) return;
-  if (rs == 1 && cs != 1 && th_mm2(b, 0, ldb, a, lda, n, m, k, bias, TH_MM2_ROWBIAS, rq, out, cs))
+  /* row-major output: the 3x2 path; column-major (linear_v): the same with a and b swapped */
+  if (cs == 1 && th_mm3(a, 0, lda, b, ldb, m, n, k, bias, TH_MM3_COLBIAS, rq, out, rs)) return;
+  if (rs == 1 && cs != 1 && th_mm3(b, 0, ldb, a, lda, n, m, k, bias, TH_MM3_ROWBIAS, rq, out, cs))
     return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
@@ -970,7 +947,7 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
   }
 #endif
 #if defined(TH_ISA_DSP)
-  if (cs == 1 && th_mm2(a, 1, lda, b, ldb, m, n, k, NULL, TH_MM2_COLBIAS, rq, out, rs)) return;
+  if (cs == 1 && th_mm3(a, 1, lda, b, ldb, m, n, k, NULL, TH_MM3_COLBIAS, rq, out, rs)) return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
