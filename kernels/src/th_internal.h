@@ -123,6 +123,11 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
 /* Same with an unsigned left operand (attention probabilities), no bias; k <= 65535. */
 void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
               int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
+/* th_mm_i8 (cs = 1) for nh heads sharing a: head h uses b + h*bhs, bias + h*biashs (bias may be
+ * NULL) and writes at out + h*ohs. */
+void th_mm_i8_heads(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, size_t bhs, int32_t m,
+                    int32_t n, int32_t k, const int16_t *bias, size_t biashs, int32_t nh, th_rq rq,
+                    int8_t *out, ptrdiff_t rs, size_t ohs);
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
 #define TH_HAVE_MM_I8_U8B 1

@@ -3,12 +3,20 @@
 
 void th_linear_qk_units(const int8_t *I, const int8_t *W, const int16_t *B, int8_t *O,
                         int32_t S, int32_t E, int32_t P, th_rq rq, int32_t u0, int32_t u1) {
-  /* A unit range may span heads: one contraction per run of rows within a head. */
+  /* A unit range may span heads: whole heads in one call (they share the input rows), the
+   * partial ones one contraction per run of rows within a head. */
   while (u0 < u1) {
     int32_t h = u0 / S, s0 = u0 % S;
     int32_t n = (u1 - u0 < S - s0) ? u1 - u0 : S - s0;
-    th_mm_i8(I + (size_t)s0 * E, (size_t)E, W + (size_t)h * P * E, (size_t)E, n, P, E,
-             B + (size_t)h * P, rq, O + ((size_t)h * S + s0) * P, P, 1);
+    if (s0 == 0 && n == S) {
+      const int32_t nh = (u1 - u0) / S;
+      th_mm_i8_heads(I, (size_t)E, W + (size_t)h * P * E, (size_t)E, (size_t)P * E, S, P, E,
+                     B + (size_t)h * P, (size_t)P, nh, rq, O + (size_t)h * S * P, P, (size_t)S * P);
+      n = nh * S;
+    } else {
+      th_mm_i8(I + (size_t)s0 * E, (size_t)E, W + (size_t)h * P * E, (size_t)E, n, P, E,
+               B + (size_t)h * P, rq, O + ((size_t)h * S + s0) * P, P, 1);
+    }
     u0 += n;
   }
 }

@@ -633,27 +633,29 @@ static void th_mm3_run(th_mm3_job *j, int rowbias) {
 #endif
 }
 
-/* out[i*rs + j] = rq(a_i . b_j + bias), i < m, j < n, bias per column j (rowbias == 0) or per
- * row i (rowbias == 1), NULL for none; a is uint8 when zext_a, b int8. Returns 0 (nothing done)
- * when the path does not apply. */
+/* For each head h < nh: out + h*ohs [i*rs + j] = rq(a_i . (b + h*bhs)_j + bias), i < m, j < n,
+ * bias (at bias + h*biashs) per column j (rowbias == 0) or per row i (rowbias == 1), NULL for
+ * none; a is uint8 when zext_a, b int8. a is widened once for all heads. Returns 0 (nothing
+ * done) when the path does not apply. */
 __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t lda, const int8_t *b,
-                                            size_t ldb, int32_t m, int32_t n, int32_t k,
-                                            const int16_t *bias, int rowbias, th_rq rq, int8_t *out,
-                                            ptrdiff_t rs) {
+                                            size_t ldb, size_t bhs, int32_t m, int32_t n, int32_t k,
+                                            const int16_t *bias, size_t biashs, int rowbias,
+                                            int32_t nh, th_rq rq, int8_t *out, ptrdiff_t rs,
+                                            size_t ohs) {
   uint32_t buf[TH_MM3_WORDS > 0 ? TH_MM3_WORDS : 1];
   const int32_t npairs = (k + 1) >> 1, tcw = 2 * (npairs + (rowbias ? 0 : 1));
   const int32_t tw = 3 * (npairs + (rowbias ? 1 : 0)); /* words per tile, per triple */
-  int32_t M, nb, j0, w, i0, tb, c;
-  if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || npairs > TH_MM3_KB + 1 ||
+  int32_t M, nb, j0, w, i0, tb, c, h;
+  if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || nh < 1 || npairs > TH_MM3_KB + 1 ||
       !th_rq_fast_mul(rq, &M))
     return 0;
-  /* every column in one panel when that leaves room for 3 triples; else chunks of an even number
-   * of columns (a widened again per chunk: only worth it while k is short) */
+  /* every column in one panel when that leaves room for 3 triples; else (one head) chunks of an
+   * even number of columns (a widened again per chunk: only worth it while k is short) */
   if (((n + 1) >> 1) * tcw + 3 * tw <= TH_MM3_WORDS) {
     nb = n;
   } else {
     nb = (TH_MM3_WORDS - 3 * tw) / tcw * 2;
-    if (nb < 4 || npairs > 32) return 0;
+    if (nh > 1 || nb < 4 || npairs > 32) return 0;
   }
   for (j0 = 0; j0 < n; j0 += w) {
     const int32_t left = n - j0;
@@ -662,14 +664,7 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
     th_mm3_job jb;
     w = left <= nb ? left : left - nb == 1 ? nb - 2 : nb; /* never a last chunk of 1 column */
     nt = w >> 1; /* tiles in step */
-    /* the panel: tiles (j0, j0+1), (j0+2, j0+3) ..., then for an odd w (j0+w-2, j0+w-1) */
-    for (c = 0; c < nt + (w & 1); c++) {
-      const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
-      if (!rowbias) pend[0] = (uint32_t)TH_BIAS(bias, j), pend[1] = (uint32_t)TH_BIAS(bias, j + 1), pend += 2;
-      pend = th_mm3_widen(b + (size_t)j * ldb, (ptrdiff_t)ldb, k, pend, 2, 0);
-      if (c == nt - 1) bend = pend; /* end of the tiles in step */
-    }
-    ablk = pend;
+    ablk = buf + (size_t)(nt + (w & 1)) * tcw;
     tb = (int32_t)((buf + TH_MM3_WORDS - ablk) / tw) - 1; /* whole triples per block (+1 overlap) */
     jb.M = M, jb.npairs = npairs, jb.stride = 4 * tw;
     for (i0 = 0; i0 < m; i0 += 3 * tb) {
@@ -682,17 +677,30 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
         if (rowbias) p[0] = (uint32_t)TH_BIAS(bias, i), p[1] = (uint32_t)TH_BIAS(bias, i + 1), p[2] = (uint32_t)TH_BIAS(bias, i + 2), p += 3;
         th_mm3_widen((const uint8_t *)a + (size_t)i * lda, (ptrdiff_t)lda, k, p, 3, zext_a);
       }
-      for (pass = 0; pass < 4; pass++) { /* tiles x triples: in step / overlapping */
-        const int over_c = pass & 1, over_r = pass >> 1;
-        if (over_c && !(w & 1)) continue;
-        if (over_r ? rows % 3 == 0 : T == 0) continue;
-        jb.pw = over_c ? bend : buf, jb.bend = over_c ? pend : bend;
-        jb.a = ablk + (over_r ? (size_t)T * tw : 0), jb.triples = over_r ? 1 : T;
-        jb.orow = out + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 + (over_c ? w - 2 : 0);
-        jb.rs3 = (int32_t)(3 * rs);
-        jb.r1m2 = (int32_t)rs - 2, jb.r1m1 = (int32_t)rs - 1;
-        jb.r2m2 = (int32_t)(2 * rs) - 2, jb.r2m1 = (int32_t)(2 * rs) - 1;
-        th_mm3_run(&jb, rowbias);
+      for (h = 0; h < nh; h++) {
+        const int8_t *bh = b + h * bhs;
+        const int16_t *biash = bias && !rowbias ? bias + h * biashs : NULL;
+        if (i0 == 0 || nh > 1) { /* the panel: tiles (j0, j0+1), (j0+2, j0+3) ..., then for an odd w (j0+w-2, j0+w-1) */
+          pend = buf;
+          for (c = 0; c < nt + (w & 1); c++) {
+            const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
+            if (!rowbias) pend[0] = (uint32_t)TH_BIAS(biash, j), pend[1] = (uint32_t)TH_BIAS(biash, j + 1), pend += 2;
+            pend = th_mm3_widen(bh + (size_t)j * ldb, (ptrdiff_t)ldb, k, pend, 2, 0);
+            if (c == nt - 1) bend = pend; /* end of the tiles in step */
+          }
+        }
+        for (pass = 0; pass < 4; pass++) { /* tiles x triples: in step / overlapping */
+          const int over_c = pass & 1, over_r = pass >> 1;
+          if (over_c && !(w & 1)) continue;
+          if (over_r ? rows % 3 == 0 : T == 0) continue;
+          jb.pw = over_c ? bend : buf, jb.bend = over_c ? pend : bend;
+          jb.a = ablk + (over_r ? (size_t)T * tw : 0), jb.triples = over_r ? 1 : T;
+          jb.orow = out + h * ohs + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 + (over_c ? w - 2 : 0);
+          jb.rs3 = (int32_t)(3 * rs);
+          jb.r1m2 = (int32_t)rs - 2, jb.r1m1 = (int32_t)rs - 1;
+          jb.r2m2 = (int32_t)(2 * rs) - 2, jb.r2m1 = (int32_t)(2 * rs) - 1;
+          th_mm3_run(&jb, rowbias);
+        }
       }
     }
   }
@@ -920,8 +928,10 @@ void th_mm_i8(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t 
 #endif
 #if defined(TH_ISA_DSP)
   /* row-major output: the 3x2 path; column-major (linear_v): the same with a and b swapped */
-  if (cs == 1 && th_mm3(a, 0, lda, b, ldb, m, n, k, bias, TH_MM3_COLBIAS, rq, out, rs)) return;
-  if (rs == 1 && cs != 1 && th_mm3(b, 0, ldb, a, lda, n, m, k, bias, TH_MM3_ROWBIAS, rq, out, cs))
+  if (cs == 1 && th_mm3(a, 0, lda, b, ldb, 0, m, n, k, bias, 0, TH_MM3_COLBIAS, 1, rq, out, rs, 0))
+    return;
+  if (rs == 1 && cs != 1 &&
+      th_mm3(b, 0, ldb, a, lda, 0, n, m, k, bias, 0, TH_MM3_ROWBIAS, 1, rq, out, cs, 0))
     return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_i8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
@@ -947,7 +957,8 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
   }
 #endif
 #if defined(TH_ISA_DSP)
-  if (cs == 1 && th_mm3(a, 1, lda, b, ldb, m, n, k, NULL, TH_MM3_COLBIAS, rq, out, rs)) return;
+  if (cs == 1 && th_mm3(a, 1, lda, b, ldb, 0, m, n, k, NULL, 0, TH_MM3_COLBIAS, 1, rq, out, rs, 0))
+    return;
   if (m >= 2 && k >= 4) {
     th_dsp_mm_u8(a, lda, b, ldb, m, n, k, bias, rq, out, rs, cs, 0);
     return;
@@ -960,6 +971,22 @@ void th_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t
   {
     TH_MM_DRIVER(uint8_t, u8, )
   }
+}
+
+/* th_mm_i8 for nh heads that share a: head h multiplies by b + h*bhs, adds bias + h*biashs and
+ * writes at out + h*ohs (linear_qk: every head projects the same input rows). The DSP path
+ * widens a once for all heads. */
+void th_mm_i8_heads(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, size_t bhs, int32_t m,
+                    int32_t n, int32_t k, const int16_t *bias, size_t biashs, int32_t nh, th_rq rq,
+                    int8_t *out, ptrdiff_t rs, size_t ohs) {
+  int32_t h;
+#if defined(TH_ISA_DSP)
+  if (th_mm3(a, 0, lda, b, ldb, bhs, m, n, k, bias, biashs, TH_MM3_COLBIAS, nh, rq, out, rs, ohs))
+    return;
+#endif
+  for (h = 0; h < nh; h++)
+    th_mm_i8(a, lda, b + h * bhs, ldb, m, n, k, bias ? bias + h * biashs : NULL, rq, out + h * ohs,
+             rs, 1);
 }
 
 #if defined(TH_ISA_DSP)

@@ -7,3 +7,5 @@ set(TH_BOARD_SOURCES ${TH_COMMON_DIR}/cortex-m/startup.c ${TH_COMMON_DIR}/cortex
 # Must equal the -icount shift src/board/qemu.ts passes to QEMU (see hal_mps2.c).
 set(TH_BOARD_DEFINITIONS TH_ICOUNT_SHIFT=7)
 set(TH_BOARD_CALIB 1)
+# 64 KiB of stack: room for the DSP matmul's whole panel and a block of rows at k = 256 (kernels/src/th_matmul.c).
+set(TH_BOARD_KERNEL_DEFINITIONS TH_MM3_WORDS=6144)
