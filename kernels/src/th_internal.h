@@ -152,6 +152,10 @@ void th_rv_mm_u8(const uint8_t *a, size_t lda, const int8_t *b, size_t ldb, int3
 
 /* In place allowed (x and out may be the same bytes: x is int8 scores, out uint8). */
 void th_isoftmax_row(const int8_t *x, uint8_t *out, int32_t n);
+#if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+/* RV32IMC rows of 8 or more (th_softmax_rv32.c), same contract as th_isoftmax_rows. */
+void th_rv_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, size_t rs);
+#endif
 /* th_isoftmax_row over rows rows of n, row i at x + i*rs / out + i*rs (the ISA paths share set-up). */
 void th_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, size_t rs);
 

@@ -13,29 +13,6 @@ TH_INLINE int32_t th_d_index(int32_t m, int32_t x) {
   return d < TH_Y_LEN - 1 ? d : TH_Y_LEN - 1;
 }
 
-#if !defined(TH_NO_DSP) && !defined(TH_NO_SIMD) && defined(__riscv)
-#define TH_SOFTMAX_TABLES 1
-/* The RV32 rows index two tables by the whole byte d = max - x (0..255), both 0 for d >= 31, so
- * they need no clamp: y(d) for the sum and the rows' output table (entries 31..255 zeroed once
- * per call, 0..30 = 255*y(d)/sum once per row, unrolled). */
-static const uint8_t th_y256[256] = {73, 60, 49, 40, 33, 36, 30, 24, 20, 16, 18, 15, 12, 10, 8, 9,
-                                     7,  6,  5,  4,  4,  3,  3,  2,  2,  2,  1,  1,  1,  1,  1}; /* rest 0 */
-/* 255 * y(d), d < 31 */
-static const uint16_t th_y255[TH_Y_LEN - 1] = {
-    18615, 15300, 12495, 10200, 8415, 9180, 7650, 6120, 5100, 4080, 4590, 3825, 3060, 2550, 2040, 2295,
-    1785,  1530,  1275,  1020,  1020, 765,  765,  510,  510,  510,  255,  255,  255,  255,  255};
-
-
-#define TH_ROW_TABLE(lut, sum)                                                                   \
-  do {                                                                                         \
-    TH_LUT4(lut, sum, 0), TH_LUT4(lut, sum, 4), TH_LUT4(lut, sum, 8), TH_LUT4(lut, sum, 12);   \
-    TH_LUT4(lut, sum, 16), TH_LUT4(lut, sum, 20), TH_LUT4(lut, sum, 24);                      \
-    TH_LUT1(lut, sum, 28), TH_LUT1(lut, sum, 29), TH_LUT1(lut, sum, 30);                      \
-  } while (0)
-#define TH_LUT1(lut, sum, d) (lut)[d] = (uint8_t)(th_y255[d] / (sum))
-#define TH_LUT4(lut, sum, d) TH_LUT1(lut, sum, d), TH_LUT1(lut, sum, d + 1), TH_LUT1(lut, sum, d + 2), \
-                             TH_LUT1(lut, sum, d + 3)
-#endif
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
 /* ==== ARMv7E-M DSP rows (same bytes as the portable row below, its spec) ====
@@ -139,27 +116,6 @@ static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n, uint8_
 #define TH_SOFTMAX_DSP 1
 #endif
 
-#if defined(__riscv) && defined(TH_SOFTMAX_TABLES)
-/* ==== RV32IMC row (no SIMD: byte loads, tables without clamps, 4 per turn) ==== */
-#include <string.h>
-static void th_isoftmax_row_rv(const int8_t *x, uint8_t *out, int32_t n, uint8_t *lut) {
-  const uint8_t *y = th_y256;
-  int32_t j, m = x[0];
-  uint32_t sum = 0;
-  for (j = 1; j < n; j++) m = x[j] > m ? x[j] : m;
-  for (j = 0; j + 4 <= n; j += 4)
-    sum += y[(uint32_t)(m - x[j])] + y[(uint32_t)(m - x[j + 1])] + y[(uint32_t)(m - x[j + 2])] +
-           y[(uint32_t)(m - x[j + 3])];
-  for (; j < n; j++) sum += y[(uint32_t)(m - x[j])];
-  TH_ROW_TABLE(lut, sum);
-  for (j = 0; j + 4 <= n; j += 4) { /* x and out may alias: read all four, then write */
-    uint8_t o0 = lut[(uint32_t)(m - x[j])], o1 = lut[(uint32_t)(m - x[j + 1])];
-    uint8_t o2 = lut[(uint32_t)(m - x[j + 2])], o3 = lut[(uint32_t)(m - x[j + 3])];
-    out[j] = o0, out[j + 1] = o1, out[j + 2] = o2, out[j + 3] = o3;
-  }
-  for (; j < n; j++) out[j] = lut[(uint32_t)(m - x[j])];
-}
-#endif
 
 void th_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, size_t rs) {
   int32_t i;
@@ -170,11 +126,9 @@ void th_isoftmax_rows(const int8_t *x, uint8_t *out, int32_t n, int32_t rows, si
     for (i = 0; i < rows; i++) th_isoftmax_row_dsp(x + i * rs, out + i * rs, n, (uint8_t *)lut);
     return;
   }
-#elif defined(__riscv) && defined(TH_SOFTMAX_TABLES)
-  if (n > TH_Y_LEN) {
-    uint8_t lut[256];
-    memset(lut, 0, sizeof lut);
-    for (i = 0; i < rows; i++) th_isoftmax_row_rv(x + i * rs, out + i * rs, n, lut);
+#elif defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
+  if (n >= 8) { /* 25 divisions per row instead of n: fewer instructions from 8 on */
+    th_rv_isoftmax_rows(x, out, n, rows, rs); /* th_softmax_rv32.c */
     return;
   }
 #endif
