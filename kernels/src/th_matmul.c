@@ -1029,6 +1029,15 @@ int th_mm_i8_rowbias(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, i
   return 1;
 }
 
+/* Rows of int8 a streamed past a panel of int8 b (the DSP panel path whatever the output layout,
+ * no bias): lets mhsa_dft stream the big K_h past a panel of its small Q tile. m >= 2, k >= 4
+ * (else th_mm_i8). */
+void th_mm_i8_panel(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
+                    int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs) {
+  if (m >= 2 && k >= 4 && k <= TH_MM_K32_MAX) th_dsp_mm_i8(a, lda, b, ldb, m, n, k, NULL, rq, out, rs, cs, 0);
+  else th_mm_i8(a, lda, b, ldb, m, n, k, NULL, rq, out, rs, cs);
+}
+
 /* Rows of int8 a times rows of UINT8 b (the DSP panel zero-extends b): lets mhsa_dft stream the
  * big V_h past a panel of its small probability tile instead of widening V_h per tile. Same
  * sums as th_mm_u8 with the operands swapped, so the same bytes. k <= 65535. */

@@ -6,7 +6,8 @@
  * S*H*S map, Q[H,S,P] and M[S,H*P] never exist. Every contraction goes through
  * th_mm_i8/th_mm_u8 (SIMD/DSP tiles), exactly the cores the whole-tensor kernels use. */
 
-/* One tile: query rows [s0, s0+n) -> O[s0.., :]. Qt [T,P], At [T,S], Mt [T,H*P]. */
+/* ==== portable tile: the spec ==== *
+ * One tile: query rows [s0, s0+n) -> O[s0.., :]. Qt [T,P], At [T,S], Mt [T,H*P]. */
 static void th_dft_tile(const th_params *p, const void *const in[], const int8_t *K,
                         const int8_t *V, int8_t *Qt, uint8_t *At, int8_t *Mt, int32_t s0,
                         int32_t n, int8_t *O) {
@@ -16,39 +17,57 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
   const int16_t *Bq = (const int16_t *)in[2];
   int32_t h;
   for (h = 0; h < H; h++) {
-    /* Qt = the tile's rows of Q_h (same contraction as linear_qk; on the ARM DSP path with the
-     * tile as the panel and W_q,h streamed, when that applies). */
-#if defined(TH_HAVE_MM_I8_U8B)
-    if (!th_mm_i8_rowbias(Wq + (size_t)h * P * E, (size_t)E, I, (size_t)E, P, n, E,
-                          Bq + (size_t)h * P, p->rq[0], Qt, 1, P))
-#endif
-      th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
-               p->rq[0], Qt, P, 1);
-#if defined(TH_HAVE_MM_I8_U8B)
-    /* ARM DSP: the contraction widens its right operand into a panel per call, so the small tile
-     * goes right and K_h / V_h stream past it (transposed outputs: same sums, same bytes). */
-    th_mm_i8(K + (size_t)h * S * P, (size_t)P, Qt, (size_t)P, S, n, P, NULL, p->rq[3],
-             (int8_t *)At, 1, S);
-    th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
-    th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
-                 Mt + (size_t)h * P, 1, (ptrdiff_t)H * P);
-#else
+    /* Qt = the tile's rows of Q_h (same contraction as linear_qk) */
+    th_mm_i8(I, (size_t)E, Wq + (size_t)h * P * E, (size_t)E, n, P, E, Bq + (size_t)h * P,
+             p->rq[0], Qt, P, 1);
     /* Scores as int8 into the uint8 rows, then the softmax in place (as qk_softmax). */
     th_mm_i8(Qt, (size_t)P, K + (size_t)h * S * P, (size_t)P, n, S, P, NULL, p->rq[3],
              (int8_t *)At, S, 1);
     th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
     /* Mt[:, h*P..] = At . V_h^T (as av, rows relative to the tile). */
     th_av_rows(At, (size_t)S, V, Mt, S, P, H, h, p->rq[4], 0, n);
-#endif
   }
-  /* Output projection of the tile's rows, straight into O (ARM DSP: W_o streamed past the tile). */
-#if defined(TH_HAVE_MM_I8_U8B)
-  if (!th_mm_i8_rowbias((const int8_t *)in[7], (size_t)H * P, Mt, (size_t)H * P, E, n, H * P,
-                        (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
-#endif
-    th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E,
-                     H * P, p->rq[5], 0, n);
+  /* Output projection of the tile's rows, straight into O. */
+  th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E,
+                   H * P, p->rq[5], 0, n);
 }
+
+#if defined(TH_HAVE_MM_I8_U8B)
+/* ==== ARMv7E-M DSP tile (same sums, so the same bytes) ====
+ * The contraction widens its right operand into a panel per call, so the small tile goes right
+ * (the panel) and the big W_q, K_h, V_h and W_o stream past it (transposed outputs). Q of the
+ * tile is made for ALL heads in one call (the tile widened once, not per head) into Mt, whose
+ * head-h slot A.V then overwrites once the scores of head h have used it; Qt is not needed. */
+static void th_dft_tile_dsp(const th_params *p, const void *const in[], const int8_t *K,
+                            const int8_t *V, uint8_t *At, int8_t *Mt, int32_t s0, int32_t n,
+                            int8_t *O) {
+  const int32_t S = p->shape.S, E = p->shape.E, P = p->shape.P, H = p->shape.H, HP = H * P;
+  const int8_t *I = (const int8_t *)in[0] + (size_t)s0 * E;
+  const int8_t *Wq = (const int8_t *)in[1];
+  const int16_t *Bq = (const int16_t *)in[2];
+  int32_t h;
+  /* Mt[r, h*P + p] = Q[s0 + r, h, p] for every head */
+  if (!th_mm_i8_rowbias(Wq, (size_t)E, I, (size_t)E, HP, n, E, Bq, p->rq[0], Mt, 1, HP))
+    th_mm_i8(I, (size_t)E, Wq, (size_t)E, n, HP, E, Bq, p->rq[0], Mt, HP, 1);
+  for (h = 0; h < H; h++) {
+    th_mm_i8_panel(K + (size_t)h * S * P, (size_t)P, Mt + (size_t)h * P, (size_t)HP, S, n, P,
+                   p->rq[3], (int8_t *)At, 1, S);
+    th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
+    th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
+                 Mt + (size_t)h * P, 1, HP);
+  }
+  if (!th_mm_i8_rowbias((const int8_t *)in[7], (size_t)HP, Mt, (size_t)HP, E, n, HP,
+                        (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
+    th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E, HP,
+                     p->rq[5], 0, n);
+}
+
+/* Rows per DSP tile: the panel is cut into widths of 6 (4, 2) columns, so tiles of a multiple
+ * of 6 rows (4, 2 when T is smaller) run every panel at its full width. */
+#ifndef TH_DFT_DSP_ROWS
+#define TH_DFT_DSP_ROWS(T) ((T) >= 6 ? (T) / 6 * 6 : (T) >= 4 ? 4 : (T) >= 2 ? 2 : 1)
+#endif
+#endif
 
 static void th_mhsa_dft(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const int32_t S = p->shape.S, E = p->shape.E, P = p->shape.P, H = p->shape.H, T = p->shape.T;
@@ -75,10 +94,25 @@ static void th_mhsa_dft(const th_params *p, const void *const in[], void *out, c
 
   /* Stage 2: row tiles, each core on its own buffers and its own output rows: no barrier. */
   r = th_partition(n_tiles, ctx);
+#if defined(TH_HAVE_MM_I8_U8B)
+  {
+    /* The core's rows [r0, r1) (its tiles) in tiles of tt <= T rows; an odd last tile takes one
+     * row of the tile before it along (recomputed: the same bytes written again by this core). */
+    const int32_t r0 = r.start * T, r1 = S < r.stop * T ? S : r.stop * T, tt = TH_DFT_DSP_ROWS(T);
+    int32_t s0;
+    (void)Qt, (void)u, (void)th_dft_tile; /* the portable tile is the spec */
+    for (s0 = r0; s0 < r1; s0 += tt) {
+      int32_t n = r1 - s0 < tt ? r1 - s0 : tt, s = s0;
+      if ((n & 1) && n < tt && s0 > r0) s--, n++;
+      th_dft_tile_dsp(p, in, K, V, At, Mt, s, n, (int8_t *)out);
+    }
+  }
+#else
   for (u = r.start; u < r.stop; u++) {
     int32_t s0 = u * T, n = S - s0 < T ? S - s0 : T;
     th_dft_tile(p, in, K, V, Qt, At, Mt, s0, n, (int8_t *)out);
   }
+#endif
 }
 
 /* ---- descriptor (sizes and MACs as mhsa) ---- */
