@@ -280,9 +280,9 @@ typedef struct {
   int32_t M;          /* 32: rq multiplier (one MULH) */
   int32_t ntiles;     /* 36: tiles left */
   const void *r0;     /* 40: first row in place of the tile */
-  const int16_t *brp; /* 44: bias of the tile's rows in place (4 int16), or 4 zeros */
-  int32_t brstep;     /* 48: 8 (bias per row in place) or 0 */
-  int32_t ip[4];      /* 52: starting sums per packed row */
+  const int16_t *brp; /* 44: bias of the tile's rows in place (4 int16), or NULL: */
+  int32_t unused;     /* 48 */
+  int32_t ip[4];      /* 52: then the sums start at these, one per packed row */
 } th_rv_ctx;
 #define TH_RV_CTX_WORDS 17
 #define TH_RV_FRAME "80" /* >= 4 * TH_RV_CTX_WORDS, 16-aligned */
@@ -315,8 +315,10 @@ typedef struct {
   TH_RV_A_ST4("s0", "s1", "s2", "s3") TH_RV_A_ST4("s4", "s5", "s6", "s7")                     \
   TH_RV_A_ST4("s8", "s9", "s10", "s11") TH_RV_A_ST4("a0", "a1", "a2", "a3")
 #define TH_RV_A_COPY(w) "lw t0, 4*" #w "(a0)\n\tsw t0, 4*" #w "(sp)\n\t"
+/* a row of sums = ip (one per packed row) / = the first row (the bias per row in place) */
 #define TH_RV_A_INIT(ip, c0, c1, c2, c3) \
-  "lw t0, " #ip "(sp)\n\tadd " c0 ", t0, a4\n\tadd " c1 ", t0, a5\n\tadd " c2 ", t0, a6\n\tadd " c3 ", t0, a7\n\t"
+  "lw " c0 ", " #ip "(sp)\n\tmv " c1 ", " c0 "\n\tmv " c2 ", " c0 "\n\tmv " c3 ", " c0 "\n\t"
+#define TH_RV_A_COPY4(c0, c1, c2, c3) "mv " c0 ", s0\n\tmv " c1 ", s1\n\tmv " c2 ", s2\n\tmv " c3 ", s3\n\t"
 
 /* ntiles 4x4 tiles (ntiles >= 1) of one packed block: LP/LR load the packed / in-place bytes. */
 #define TH_RV_ASM_PANEL(NAME, LP, LR, STORE)                                                     \
@@ -329,11 +331,16 @@ typedef struct {
         TH_RV_A_COPY(10) TH_RV_A_COPY(11) TH_RV_A_COPY(12) TH_RV_A_COPY(13) TH_RV_A_COPY(14)     \
         TH_RV_A_COPY(15) TH_RV_A_COPY(16)                                                        \
         "lw t4, 40(sp)\n"                                                                        \
-        "10:\n\t" /* a tile: sums from the bias */                                               \
-        "lw t2, 44(sp)\n\tlh a4, 0(t2)\n\tlh a5, 2(t2)\n\tlh a6, 4(t2)\n\tlh a7, 6(t2)\n\t"     \
-        "lw t0, 48(sp)\n\tadd t2, t2, t0\n\tsw t2, 44(sp)\n\t"                                   \
+        "10:\n\t" /* a tile: sums from the bias of the rows in place, or of the packed rows */   \
+        "lw t2, 44(sp)\n\tbeqz t2, 15f\n\t"                                                       \
+        "lh s0, 0(t2)\n\tlh s1, 2(t2)\n\tlh s2, 4(t2)\n\tlh s3, 6(t2)\n\t"                         \
+        "addi t2, t2, 8\n\tsw t2, 44(sp)\n\t"                                                     \
+        TH_RV_A_COPY4("s4", "s5", "s6", "s7") TH_RV_A_COPY4("s8", "s9", "s10", "s11")            \
+        TH_RV_A_COPY4("a0", "a1", "a2", "a3") "j 16f\n"                                          \
+        "15:\n\t"                                                                                \
         TH_RV_A_INIT(52, "s0", "s1", "s2", "s3") TH_RV_A_INIT(56, "s4", "s5", "s6", "s7")        \
         TH_RV_A_INIT(60, "s8", "s9", "s10", "s11") TH_RV_A_INIT(64, "a0", "a1", "a2", "a3")      \
+        "16:\n\t"                                                                                \
         "lw t2, 0(sp)\n\tlw t3, 4(sp)\n\tlw t1, 12(sp)\n\t"                                      \
         "add t5, t4, t1\n\tadd t6, t5, t1\n\tadd ra, t6, t1\n\t"                                 \
         "beq t2, t3, 12f\n"                                                                      \
@@ -367,8 +374,6 @@ TH_RV_ASM_PANEL(th_rv_asm_ui_r1, "lbu", "lb", TH_RV_A_STORE_R1)
 TH_RV_ASM_PANEL(th_rv_asm_iu_p1, "lb", "lbu", TH_RV_A_STORE_P1)
 TH_RV_ASM_PANEL(th_rv_asm_iu_r1, "lb", "lbu", TH_RV_A_STORE_R1)
 
-static const int16_t th_rv_zero4[4] = {0, 0, 0, 0};
-
 /* As many 4x4 tiles as fit of a 4-row packed block; returns the rows in place done (0 when the
  * assembly does not apply: exact rq, or neither output stride is 1). */
 #define TH_RV_ASM_RUN(TR, SFX)                                                                   \
@@ -382,7 +387,7 @@ static const int16_t th_rv_zero4[4] = {0, 0, 0, 0};
     c.ldr = (int32_t)jb->ldr, c.rstep = 4 * (int32_t)jb->ldr - k;                                \
     c.o = jb->out, c.ostep = (int32_t)(4 * jb->pr), c.stride = (int32_t)(p1 ? jb->pr : jb->ps);  \
     c.M = jb->M, c.ntiles = nt, c.r0 = jb->r;                                                    \
-    c.brp = jb->br ? jb->br : th_rv_zero4, c.brstep = jb->br ? 8 : 0;                            \
+    c.brp = jb->br, c.unused = 0; /* run: bias on one side at most */                            \
     c.ip[0] = jb->ip[0], c.ip[1] = jb->ip[1], c.ip[2] = jb->ip[2], c.ip[3] = jb->ip[3];          \
     if (p1) th_rv_asm_##SFX##_p1(&c);                                                            \
     else th_rv_asm_##SFX##_r1(&c);                                                               \
