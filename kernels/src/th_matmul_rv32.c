@@ -143,7 +143,11 @@ TH_RV_COLS(uint8_t, u8)
  * not spill (312 per 120) but its call costs more than it saves at k = 32.
  * The side that is packed is the one whose copy is amortised over more rows of the other
  * (rows of a when n >= m, else rows of b); swapping the sides swaps the output strides. */
-#define TH_RV_KMAX 512 /* packed block: 4 * TH_RV_KMAX bytes of stack */
+#ifndef TH_RV_KMAX
+/* Longest k packed: the block is 4 * k bytes of stack (a VLA, so short rows take little); longer
+ * rows run the 4x3 tiles in place above. A board with small stacks lowers it (gap9.cmake). */
+#define TH_RV_KMAX 512
+#endif
 #define TH_RV_PN 4     /* packed rows per block */
 #define TH_RV_RN 3     /* rows in place per tile */
 
@@ -443,7 +447,7 @@ TH_RV_ASM_RUN(uint8_t, iu)
   static void th_rv_run_##SFX(const TP *P, size_t ldp, int32_t np, const TR *R, size_t ldr,         \
                               int32_t nr, int32_t k, const int16_t *bp, const int16_t *br,          \
                               th_rq rq, int8_t *out, ptrdiff_t ps, ptrdiff_t pr) {                  \
-    TP pk[TH_RV_PN * TH_RV_KMAX];                                                                   \
+    TP pk[TH_RV_PN * (k > 0 ? k : 1)]; /* k <= TH_RV_KMAX */                                          \
     th_rv_job jb;                                                                                   \
     int32_t p, c, n4;                                                                               \
     jb.r = R, jb.ldr = ldr, jb.nr = nr, jb.k = k, jb.br = br, jb.ps = ps, jb.pr = pr, jb.rq = rq;   \

@@ -22,6 +22,8 @@ add_executable(tinyhil-gap9 ${TH_GAP9_DIR}/hal_gap9.c ${TH_COMMON_DIR}/cluster/t
 target_include_directories(tinyhil-gap9 PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../../core ${TH_ROOT}/kernels/include
                            ${TH_ROOT}/kernels/src ${TH_COMMON_DIR}/cluster)
 # The cluster synchronises with pi_cl_team_barrier, not the atomics of th_cluster_amo.c.
-target_compile_definitions(tinyhil-gap9 PRIVATE TH_CL_BOARD_SYNC=1)
+# Cluster stacks are small: the RV32 tiles pack at most 4 * 64 bytes on the stack (longer rows of
+# kernels/src/th_matmul_rv32.c take its 4x3 tiles in place).
+target_compile_definitions(tinyhil-gap9 PRIVATE TH_CL_BOARD_SYNC=1 TH_RV_KMAX=64)
 target_compile_options(tinyhil-gap9 PRIVATE -O3 -Wall)
 setupos(tinyhil-gap9)
