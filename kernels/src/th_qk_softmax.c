@@ -8,9 +8,9 @@ void th_qk_softmax_rows(const int8_t *Q, const int8_t *K, uint8_t *A, size_t a_r
                         int32_t P, int32_t h, th_rq rq, int32_t s0, int32_t s1) {
   const int8_t *Kh = K + (size_t)h * S * P;
   int32_t s;
-#if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
-  /* ARM DSP: no cache to keep rows in, and the contraction widens K_h once per call:
-   * all rows in one call (same values, so the same bytes). */
+#if !defined(TH_NO_DSP) && !defined(TH_NO_SIMD) && (defined(__ARM_FEATURE_DSP) || defined(__riscv))
+  /* ARM DSP, RV32: no cache to keep rows in, and the contraction widens (ARM) or packs (RV32)
+   * one side once per call: all rows in one call (same values, so the same bytes). */
   const int32_t rows_per_call = s1 - s0 > 0 ? s1 - s0 : 1;
 #else
   const int32_t rows_per_call = 4;
