@@ -5,9 +5,10 @@ void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A
                   int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1) {
   uint8_t *Ah = A + (size_t)h * S * S;
   int32_t s;
-#if defined(__ARM_FEATURE_DSP) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
-  /* ARM DSP: the contraction widens its right operand (I) once per call, and there is no cache
-   * to keep rows in: all rows in one call (same values, so the same bytes), as qk_softmax. */
+#if !defined(TH_NO_DSP) && !defined(TH_NO_SIMD) && (defined(__ARM_FEATURE_DSP) || defined(__riscv))
+  /* ARM DSP, RV32: the contraction widens (ARM) or packs (RV32) one operand once per call, and
+   * there is no cache to keep rows in: all rows in one call (same values, so the same bytes), as
+   * qk_softmax. */
   const int32_t rows_per_call = S;
 #else
   const int32_t rows_per_call = 4;
