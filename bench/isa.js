@@ -69,6 +69,17 @@ function target(family, kernel) {
   return kernel === 'qk_softmax' ? 4.0 : null;
 }
 
+/** Why a kernel misses its target, where the cause is known (RV32IMC), else null. */
+function whyMissed(family, kernel, s) {
+  if (family !== 'rv32') return null;
+  const k = { linear_qk: s.E, linear_v: s.E, linear: s.E, linear_o: s.H * s.P, av: s.S, qk_softmax: s.P }[kernel];
+  if (k === undefined) return null;
+  const floor = 2.5 + 8 / k + (kernel === 'qk_softmax' ? 13 / k : 0);
+  return `RV32IMC has no multiply-accumulate: the 4x4 tile's k loop costs 2.5 instructions per MAC and each output ~8 more ` +
+    `(MULH, ADDI, BLEU, SB of the rq; its starting sum)${kernel === 'qk_softmax' ? ', each score ~13 for the integer softmax' : ''}, ` +
+    `so ~${floor.toFixed(2)} per MAC at k = ${k} before edge tiles (sizes not multiples of 4 run 4x3..1x1 C tiles) and per-call packing`;
+}
+
 function ensureBuilt(board) {
   const dirs = [`fw-${board}`, `fw-${board}-nodsp`];
   const missing = dirs.filter((d) => !fs.existsSync(path.join(ROOT, 'build', d, `tinyhil-${board}.elf`)));
@@ -156,7 +167,7 @@ function report(board, rows) {
       } else if (tgt !== null) {
         const met = dm <= tgt;
         verdict = met ? 'met' : `misses by ${(dm - tgt).toFixed(3)} (${((100 * (dm - tgt)) / tgt).toFixed(1)}%)`;
-        verdicts.push({ board, shape: shapeName(shape), kernel, met, text: `${f3(dm)} vs <= ${tgt}: ${verdict}` });
+        verdicts.push({ board, shape: shapeName(shape), kernel, met, text: `${f3(dm)} vs <= ${tgt}: ${verdict}`, why: met ? null : whyMissed(family, kernel, shape) });
       }
       const landed = isEeg(shape) && board !== 'qemu-m7' ? LANDED[family][kernel] : undefined;
       body.push([
@@ -187,7 +198,10 @@ async function main() {
     verdicts.push(...report(board, rows));
   }
   console.log('\nTargets of issue 11 (instructions per MAC unless said):');
-  for (const v of verdicts) console.log(`  ${v.met ? 'MET ' : 'MISS'} ${v.board} ${v.shape} ${v.kernel}: ${v.text}`);
+  for (const v of verdicts) {
+    console.log(`  ${v.met ? 'MET ' : 'MISS'} ${v.board} ${v.shape} ${v.kernel}: ${v.text}`);
+    if (v.why) console.log(`       why: ${v.why}`);
+  }
   if (boards.includes('qemu-m4') && useModel) {
     console.log('\nThe timing model is a Cortex-M4 model (qemu-m4 only): a Cortex-M7 (dual issue, branch prediction, caches) needs its own model.');
   }
