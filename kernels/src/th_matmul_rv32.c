@@ -2,12 +2,16 @@
  * th_mm_i8/th_mm_u8 run on RISC-V unless TH_NO_DSP/TH_NO_SIMD. The portable tiles in th_matmul.c
  * are the spec; the bytes are the same.
  *
- * RV32IM has no multiply-accumulate and no SIMD, so a MAC is MUL + ADD at best: the tile exists
- * to keep the operand loads below that. A 4x3 tile holds 12 int32 sums in registers and loads
- * 4 + 3 bytes per k for 12 MACs. Loads are bytes: LB/LBU sign- or zero-extend for free, while a
- * word load costs 1-2 shifts per byte to extract (measured worse here), so word loads with shifts
- * do not win on this ISA. k is unrolled by 4 with immediate offsets (one pointer bump per row and
- * 4 k). rq uses MULH with the same M = mul * 2^(32 - div) as the ARM path when it fits. */
+ * RV32IM has no multiply-accumulate and no SIMD, so a MAC is MUL + ADD at best: the tiles exist
+ * to keep the operand loads and the loop below that. Loads are bytes: LB/LBU sign- or zero-extend
+ * for free, while a word load costs 1-2 shifts per byte to extract (measured worse here), so word
+ * loads with shifts do not win on this ISA, and widening to int16/int32 beforehand saves nothing
+ * (one load per operand either way). rq uses MULH with the same M = mul * 2^(32 - div) as the ARM
+ * path when it fits. Three layers, each the spec of the next in the same sums:
+ *   4x3 tiles in place (k > TH_RV_KMAX): 7 row pointers, k unrolled by 4;
+ *   4x3 C tiles over one side packed by k on the stack (k <= TH_RV_KMAX): row tails, output
+ *     strides without a unit one, and the exact 64-bit rq;
+ *   4x4 assembly tiles over the same packed side: everything else (one-MULH rq, a unit stride). */
 #include "th_internal.h"
 
 #if defined(__riscv) && !defined(TH_NO_DSP) && !defined(TH_NO_SIMD)
