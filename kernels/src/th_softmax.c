@@ -68,24 +68,32 @@ TH_INLINE void th_st4(void *p, uint32_t w) { memcpy(p, &w, 4); }
 /* One row, n > 32; lut: 256 bytes (word aligned) whose entries 32..255 are 0. */
 static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n, uint8_t *lut) {
   const uint8_t *y2 = th_y2;
-  const int8_t *p, *end8 = x + (n & ~7);
+  const int8_t *p, *end16 = x + (n & ~15);
   uint32_t m4 = 0x80808080u, sum = 0, xt, t, d4, e4;
   uint8_t *o;
   /* keep the tables in base registers (GCC otherwise re-derives their addresses per byte) */
   __asm__("" : "+r"(lut), "+r"(y2));
-  /* max: eight per turn, the 4..7 left as one word and the last word (n >= 4: they may overlap,
-   * harmless for a max) */
-  for (p = x; p < end8; p += 8)
+  /* max: sixteen per turn, the 8..15 left as two words, 4..7 as one and the last word (n >= 4:
+   * they may overlap, harmless for a max) */
+  for (p = x; p < end16; p += 16) {
     m4 = TH_BYTES_MAX_SIGNED(th_ld4(p), m4), m4 = TH_BYTES_MAX_SIGNED(th_ld4(p + 4), m4);
+    m4 = TH_BYTES_MAX_SIGNED(th_ld4(p + 8), m4), m4 = TH_BYTES_MAX_SIGNED(th_ld4(p + 12), m4);
+  }
+  if (n & 8) m4 = TH_BYTES_MAX_SIGNED(th_ld4(p), m4), m4 = TH_BYTES_MAX_SIGNED(th_ld4(p + 4), m4), p += 8;
   if ((n & 7) > 4) m4 = TH_BYTES_MAX_SIGNED(th_ld4(p), m4);
   xt = th_ld4(x + n - 4); /* before any output is written: x and out may alias */
   m4 = TH_BYTES_MAX_SIGNED(xt, m4);
   t = TH_ROR(m4, 16), m4 = TH_BYTES_MAX_SIGNED(t, m4);
   t = TH_ROR(m4, 8), m4 = TH_BYTES_MAX_SIGNED(t, m4); /* every lane = max */
-  /* sum of y(d): eight per turn, then the 4..7 left as one or two words */
-  for (p = x; p < end8; p += 8) {
+  /* sum of y(d): sixteen per turn, then 8, 4 and the last word */
+  for (p = x; p < end16; p += 16) {
+    uint32_t e4a = TH_E4(m4, th_ld4(p)), e4b = TH_E4(m4, th_ld4(p + 4));
+    uint32_t e4c = TH_E4(m4, th_ld4(p + 8)), e4d = TH_E4(m4, th_ld4(p + 12));
+    sum += TH_SUM4(y2, e4a) + TH_SUM4(y2, e4b) + TH_SUM4(y2, e4c) + TH_SUM4(y2, e4d);
+  }
+  if (n & 8) {
     uint32_t f4 = TH_E4(m4, th_ld4(p + 4));
-    e4 = TH_E4(m4, th_ld4(p));
+    e4 = TH_E4(m4, th_ld4(p)), p += 8;
     sum += TH_SUM4(y2, e4) + TH_SUM4(y2, f4);
   }
   if (n & 4) e4 = TH_E4(m4, th_ld4(p)), sum += TH_SUM4(y2, e4);
@@ -102,11 +110,16 @@ static void th_isoftmax_row_dsp(const int8_t *x, uint8_t *out, int32_t n, uint8_
 #undef TH_LUT4
 #undef TH_Q
   /* output: each word of x is read before the word of out over it is written */
-  for (p = x, o = out; p < end8; p += 8, o += 8) {
+  for (p = x, o = out; p < end16; p += 16, o += 16) {
+    uint32_t d4a = TH_BYTES_SUB(m4, th_ld4(p)), d4b = TH_BYTES_SUB(m4, th_ld4(p + 4));
+    th_st4(o, TH_OUT4(lut, d4a)), th_st4(o + 4, TH_OUT4(lut, d4b));
+    d4a = TH_BYTES_SUB(m4, th_ld4(p + 8)), d4b = TH_BYTES_SUB(m4, th_ld4(p + 12));
+    th_st4(o + 8, TH_OUT4(lut, d4a)), th_st4(o + 12, TH_OUT4(lut, d4b));
+  }
+  if (n & 8) {
     uint32_t f4 = TH_BYTES_SUB(m4, th_ld4(p + 4));
-    d4 = TH_BYTES_SUB(m4, th_ld4(p));
-    th_st4(o, TH_OUT4(lut, d4));
-    th_st4(o + 4, TH_OUT4(lut, f4));
+    d4 = TH_BYTES_SUB(m4, th_ld4(p)), p += 8;
+    th_st4(o, TH_OUT4(lut, d4)), th_st4(o + 4, TH_OUT4(lut, f4)), o += 8;
   }
   if (n & 4) d4 = TH_BYTES_SUB(m4, th_ld4(p)), th_st4(o, TH_OUT4(lut, d4));
   if (n & 3) d4 = TH_BYTES_SUB(m4, xt), th_st4(out + n - 4, TH_OUT4(lut, d4)); /* same bytes again */
