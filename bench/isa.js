@@ -80,6 +80,25 @@ function whyMissed(family, kernel, s) {
     `so ~${floor.toFixed(2)} per MAC at k = ${k} before edge tiles (sizes not multiples of 4 run 4x3..1x1 C tiles) and per-call packing`;
 }
 
+/** Why an ARMv7E-M attention kernel (integer softmax, mhsa_dft, mhsa_fwsa) misses its target, else null. */
+function whyMissedArm(kernel, s) {
+  if (kernel === 'qk_softmax') {
+    return `each score costs ~9.5 (n = 81) to ~12 (n = 37) instructions of integer softmax (max by SSUB8/SEL, sum by a pair table, ` +
+      `23 divisions per row, table output), i.e. ~${(12 / s.P).toFixed(2)} per MAC at P = ${s.P} before the contraction at k = ${s.P}`;
+  }
+  if (kernel === 'mhsa_dft') {
+    return `only T = ${s.T} query rows share each pass over K_h, V_h, W_q and W_o: the DSP path streams them past a panel of the tile ` +
+      `(19 instructions per 24 MACs + ~38 per row and 6 columns, sign extension per tile), where mhsa widens them once for all ` +
+      `S = ${s.S} rows and runs 3x2 tiles at 8 instructions per 12 MACs; widening them per tile for those tiles costs more`;
+  }
+  if (kernel === 'mhsa_fwsa') {
+    return `the integer softmax (~9.5 instructions per score, H*S*S scores in both kernels, no MACs) weighs more in the smaller ` +
+      `mhsa_fwsa, and fwsa contracts at k = E = ${s.E} (fused projection and scores), where the per-output rq and tile set-up ` +
+      `cost twice as much per MAC as at k = P = ${s.P}`;
+  }
+  return null;
+}
+
 function ensureBuilt(board) {
   const dirs = [`fw-${board}`, `fw-${board}-nodsp`];
   const missing = dirs.filter((d) => !fs.existsSync(path.join(ROOT, 'build', d, `tinyhil-${board}.elf`)));
@@ -158,16 +177,16 @@ function report(board, rows) {
         const full = get('opt', 'mhsa');
         const over = d.instr / full.instr - 1;
         verdict = `${(100 * over).toFixed(1)}% vs mhsa (target <= 5%)`;
-        verdicts.push({ board, shape: shapeName(shape), kernel, met: over <= 0.05, text: verdict });
+        verdicts.push({ board, shape: shapeName(shape), kernel, met: over <= 0.05, text: verdict, why: over <= 0.05 ? null : whyMissedArm(kernel, shape) });
       } else if (kernel === 'mhsa_fwsa' && family === 'arm' && get('opt', 'mhsa')) {
         const full = get('opt', 'mhsa');
         const speed = full.instr / d.instr, macRatio = full.macs / d.macs;
         verdict = `speed-up ${speed.toFixed(3)} / MAC ratio ${macRatio.toFixed(3)} = ${((100 * speed) / macRatio).toFixed(1)}%${shape.E <= shape.P ? ' (target >= 95%)' : ''}`;
-        if (shape.E <= shape.P) verdicts.push({ board, shape: shapeName(shape), kernel, met: speed / macRatio >= 0.95, text: verdict });
+        if (shape.E <= shape.P) verdicts.push({ board, shape: shapeName(shape), kernel, met: speed / macRatio >= 0.95, text: verdict, why: speed / macRatio >= 0.95 ? null : whyMissedArm(kernel, shape) });
       } else if (tgt !== null) {
         const met = dm <= tgt;
         verdict = met ? 'met' : `misses by ${(dm - tgt).toFixed(3)} (${((100 * (dm - tgt)) / tgt).toFixed(1)}%)`;
-        verdicts.push({ board, shape: shapeName(shape), kernel, met, text: `${f3(dm)} vs <= ${tgt}: ${verdict}`, why: met ? null : whyMissed(family, kernel, shape) });
+        verdicts.push({ board, shape: shapeName(shape), kernel, met, text: `${f3(dm)} vs <= ${tgt}: ${verdict}`, why: met ? null : family === 'arm' ? whyMissedArm(kernel, shape) : whyMissed(family, kernel, shape) });
       }
       const landed = isEeg(shape) && board !== 'qemu-m7' ? LANDED[family][kernel] : undefined;
       body.push([
