@@ -272,14 +272,16 @@ typedef struct {
  * then per output MULH, ADDI, BLEU (+ SRAI/XORI when it saturates), SB at an immediate offset
  * along the output's unit stride. Registers: sums s0-s11, a0-a3 (row p of the packed block in
  * s(4p)..s(4p+3), p = 3 in a0-a3); bytes in place a4-a7; packed byte t0; product t1; packed
- * pointer t2, its end t3; row pointers t4, t5, t6, ra. The C 4x3 tiles are the spec (same sums,
+ * pointer t2, its end t3; row pointers t4, t5, t6, ra. k % 8 >= 4 enters the first turn part-way
+ * (a computed jump: the turn is assembled without compressed instructions, 160 bytes per k), fewer
+ * run as single k after the turns. The C 4x3 tiles are the spec (same sums,
  * same rq): they also do the row tails, other strides and the exact 64-bit rq. */
 #if defined(__OPTIMIZE__) && !defined(TH_RV_NO_ASM)
 #define TH_RV_ASM 1
 typedef struct {
   const void *pk0;    /*  0: packed block */
   const void *e8;     /*  4: pk0 + 32 * (k / 8) */
-  int32_t kt4;        /*  8: 4 * (k % 8) */
+  int32_t kt4;        /*  8: 4 * (k % 8) when k % 8 < 4 (single k after the turns), else 0 */
   int32_t ldr;        /* 12: row stride in place */
   int32_t rstep;      /* 16: 4 * ldr - k: from the end of a tile's rows to the next tile's */
   int8_t *o;          /* 20: output of the tile */
@@ -289,7 +291,7 @@ typedef struct {
   int32_t ntiles;     /* 36: tiles left */
   const void *r0;     /* 40: first row in place of the tile */
   const int16_t *brp; /* 44: bias of the tile's rows in place (4 int16), or NULL: */
-  int32_t unused;     /* 48 */
+  int32_t ktd4;       /* 48: 4 * (k % 8) when k % 8 >= 4 (a first turn entered part-way), else 0 */
   int32_t ip[4];      /* 52: then the sums start at these, one per packed row */
 } th_rv_ctx;
 #define TH_RV_CTX_WORDS 17
@@ -351,13 +353,21 @@ typedef struct {
         "16:\n\t"                                                                                \
         "lw t2, 0(sp)\n\tlw t3, 4(sp)\n\tlw t1, 12(sp)\n\t"                                      \
         "add t5, t4, t1\n\tadd t6, t5, t1\n\tadd ra, t6, t1\n\t"                                 \
+        "lw t0, 48(sp)\n\tbeqz t0, 20f\n\t"                                                       \
+        /* k % 8 >= 4: the first turn starts at K(8 - k % 8), the pointers that many k back */    \
+        "add t3, t3, t0\n\taddi t0, t0, -32\n\tadd t2, t2, t0\n\tsrai t0, t0, 2\n\t"              \
+        "add t4, t4, t0\n\tadd t5, t5, t0\n\tadd t6, t6, t0\n\tadd ra, ra, t0\n\t"                \
+        "neg t0, t0\n\tli t1, 160\n\tmul t0, t0, t1\n\tla t1, 11f\n\tadd t1, t1, t0\n\tjr t1\n"   \
+        "20:\n\t"                                                                                \
         "beq t2, t3, 12f\n"                                                                      \
+        ".option push\n.option norvc\n" /* each K: 40 instructions of 4 bytes, for the entry */  \
         "11:\n\t" /* 8 k per turn */                                                             \
         TH_RV_A_K(0, LP, LR) TH_RV_A_K(1, LP, LR) TH_RV_A_K(2, LP, LR) TH_RV_A_K(3, LP, LR)      \
         TH_RV_A_K(4, LP, LR) TH_RV_A_K(5, LP, LR) TH_RV_A_K(6, LP, LR) TH_RV_A_K(7, LP, LR)      \
+        ".option pop\n\t"                                                                        \
         "addi t2, t2, 32\n\taddi t4, t4, 8\n\taddi t5, t5, 8\n\taddi t6, t6, 8\n\taddi ra, ra, 8\n\t" \
         "bne t2, t3, 11b\n"                                                                      \
-        "12:\n\t" /* k % 8 */                                                                    \
+        "12:\n\t" /* k % 8 < 4: single k */                                                      \
         "lw t3, 8(sp)\n\tbeqz t3, 14f\n\tadd t3, t3, t2\n"                                       \
         "13:\n\t" TH_RV_A_K(0, LP, LR)                                                           \
         "addi t2, t2, 4\n\taddi t4, t4, 1\n\taddi t5, t5, 1\n\taddi t6, t6, 1\n\taddi ra, ra, 1\n\t" \
@@ -391,11 +401,12 @@ TH_RV_ASM_PANEL(th_rv_asm_iu_r1, "lb", "lbu", TH_RV_A_STORE_R1)
     int p1;                                                                                      \
     if (!jb->fast || nt == 0 || (jb->ps != 1 && jb->pr != 1)) return 0;                          \
     p1 = jb->ps == 1;                                                                            \
-    c.pk0 = pk, c.e8 = (const int8_t *)pk + 32 * (k >> 3), c.kt4 = 4 * (k & 7);                  \
+    c.pk0 = pk, c.e8 = (const int8_t *)pk + 32 * (k >> 3);                                       \
+    c.kt4 = (k & 7) < 4 ? 4 * (k & 7) : 0, c.ktd4 = (k & 7) < 4 ? 0 : 4 * (k & 7);                 \
     c.ldr = (int32_t)jb->ldr, c.rstep = 4 * (int32_t)jb->ldr - k;                                \
     c.o = jb->out, c.ostep = (int32_t)(4 * jb->pr), c.stride = (int32_t)(p1 ? jb->pr : jb->ps);  \
     c.M = jb->M, c.ntiles = nt, c.r0 = jb->r;                                                    \
-    c.brp = jb->br, c.unused = 0; /* run: bias on one side at most */                            \
+    c.brp = jb->br; /* run: bias on one side at most */                                          \
     c.ip[0] = jb->ip[0], c.ip[1] = jb->ip[1], c.ip[2] = jb->ip[2], c.ip[3] = jb->ip[3];          \
     if (p1) th_rv_asm_##SFX##_p1(&c);                                                            \
     else th_rv_asm_##SFX##_r1(&c);                                                               \
