@@ -604,8 +604,8 @@ void th_mm3_wid3_u8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
 
 /* W rows (2: a panel tile of int8, 3: a triple of a) at src + c*ld, k bytes each, as the pair
  * stream at dst; returns its end. Assembly, or (-DTH_MM3_C) the C spec. */
-static uint32_t *th_mm3_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
-                              int zext) {
+TH_INLINE uint32_t *th_mm3_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
+                                 int zext) {
   const int32_t g = k >> 2, r = k & 3;
   int c;
   if (g > 0) {
