@@ -567,19 +567,26 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
   "ldmia.w lr!, {r0, r2, r4, r6, r7, r8}\n\tldrd r9, r10, [r11], #8\n\t"               \
   "smlad r1, r6, r10, r0\n\tsmlad r0, r6, r9, r0\n\tsmlad r3, r7, r10, r2\n\t"         \
   "smlad r2, r7, r9, r2\n\tsmlad r5, r8, r10, r4\n\tsmlad r4, r8, r9, r4\n\t"
-/* Widening: th_mm3_widN_xx(src, ld, groups >= 1, dst): N rows at src + c*ld, per group of 4 bytes
- * the N even then the N odd pairs (STM: the lowest register takes the lowest address). */
-#define TH_MM3_WID2(NAME, XT)                                                                     \
+/* Widening: th_mm3_widNn_xx(src, ld, g | gap << 8 | units << 16, dst): `units` times N rows (the
+ * next N at src + N*ld), per group of 4 bytes the N even then the N odd pairs (STM: the lowest
+ * register takes the lowest address); `gap` words skipped after each unit's g groups (its k % 4
+ * tail and the next unit's biases, written in C). */
+#define TH_MM3_WIDN(NAME, STEP, LOADS, EXTS, LAST)                                               \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
-  "push {r4-r7}\n1:\n\tldr r7, [r0, r1]\n\tldr r6, [r0], #4\n\t"                                  \
-  XT " r4, r6\n\t" XT " r5, r7\n\t" XT " r6, r6, ror #8\n\t" XT " r7, r7, ror #8\n\t"             \
-  "stmia r3!, {r4-r7}\n\tsubs r2, r2, #1\n\tbne 1b\n\tpop {r4-r7}\n\tbx lr\n\t.size " NAME ", .-" NAME "\n\t"
-#define TH_MM3_WID3(NAME, XT)                                                                     \
-  ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
-  "push {r4-r9}\n1:\n\tldr r8, [r0, r1]\n\tldr r9, [r0, r1, lsl #1]\n\tldr r7, [r0], #4\n\t"      \
-  XT " r4, r7\n\t" XT " r5, r8\n\t" XT " r6, r9\n\t"                                              \
-  XT " r7, r7, ror #8\n\t" XT " r8, r8, ror #8\n\t" XT " r9, r9, ror #8\n\t"                      \
-  "stmia r3!, {r4-r9}\n\tsubs r2, r2, #1\n\tbne 1b\n\tpop {r4-r9}\n\tbx lr\n\t.size " NAME ", .-" NAME "\n\t"
+  "push {r4-r11, lr}\n\tlsr r11, r2, #16\n\tubfx r10, r2, #8, #8\n\tuxtb r2, r2\n\t"              \
+  STEP                                                                                            \
+  "sub r12, r12, r2, lsl #2\n"                                                                    \
+  "0:\n\tmov lr, r2\n"                                                                            \
+  "1:\n\t" LOADS EXTS "stmia r3!, {r4-" LAST "}\n\tsubs lr, lr, #1\n\tbne 1b\n\t"                   \
+  "add r3, r3, r10, lsl #2\n\tadd r0, r0, r12\n\tsubs r11, r11, #1\n\tbne 0b\n\t"                  \
+  "pop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
+#define TH_MM3_S3 "add r12, r1, r1, lsl #1\n\t" /* src step: N*ld, less the 4*g walked */
+#define TH_MM3_S2 "lsl r12, r1, #1\n\t"
+#define TH_MM3_L3 "ldr r8, [r0, r1]\n\tldr r9, [r0, r1, lsl #1]\n\tldr r7, [r0], #4\n\t"
+#define TH_MM3_X3(XT) XT " r4, r7\n\t" XT " r5, r8\n\t" XT " r6, r9\n\t" XT " r7, r7, ror #8\n\t" \
+  XT " r8, r8, ror #8\n\t" XT " r9, r9, ror #8\n\t"
+#define TH_MM3_L2 "ldr r7, [r0, r1]\n\tldr r6, [r0], #4\n\t"
+#define TH_MM3_X2(XT) XT " r4, r6\n\t" XT " r5, r7\n\t" XT " r6, r6, ror #8\n\t" XT " r7, r7, ror #8\n\t"
 
 __asm__(
     ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
@@ -591,38 +598,42 @@ __asm__(
     ".endm\n\t"
     TH_MM3_FN("th_mm3_tile", TH_MM3_HEAD_CB)
     TH_MM3_FN("th_mm3_tile_rb", TH_MM3_HEAD_RB)
-    TH_MM3_WID2("th_mm3_wid2_s8", "sxtb16")
-    TH_MM3_WID3("th_mm3_wid3_s8", "sxtb16")
-    TH_MM3_WID3("th_mm3_wid3_u8", "uxtb16")
+    TH_MM3_WIDN("th_mm3_wid3n_s8", TH_MM3_S3, TH_MM3_L3, TH_MM3_X3("sxtb16"), "r9")
+    TH_MM3_WIDN("th_mm3_wid3n_u8", TH_MM3_S3, TH_MM3_L3, TH_MM3_X3("uxtb16"), "r9")
+    TH_MM3_WIDN("th_mm3_wid2n_s8", TH_MM3_S2, TH_MM3_L2, TH_MM3_X2("sxtb16"), "r7")
     ".purgem th_mm3_step\n\t"
     ".popsection\n");
 void th_mm3_tile(const th_mm3_job *j);
 void th_mm3_tile_rb(const th_mm3_job *j);
-void th_mm3_wid2_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
-void th_mm3_wid3_s8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
-void th_mm3_wid3_u8(const void *src, ptrdiff_t ld, int32_t g, uint32_t *dst);
+void th_mm3_wid3n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
+void th_mm3_wid3n_u8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
+void th_mm3_wid2n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 
-/* W rows (2: a panel tile of int8, 3: a triple of a) at src + c*ld, k bytes each, as the pair
- * stream at dst; returns its end. Assembly, or (-DTH_MM3_C) the C spec. */
-TH_INLINE uint32_t *th_mm3_widen(const void *src, ptrdiff_t ld, int32_t k, uint32_t *dst, int W,
-                                 int zext) {
-  const int32_t g = k >> 2, r = k & 3;
+/* `units` units of W rows (2: panel tiles of int8 b, 3: triples of a), unit u at src + u*W*ld, k
+ * bytes per row, as unit u's stream at dst + u*(bw + W*npairs) + bw (the bw words in front are its
+ * biases). The groups of 4 bytes of every unit in one assembly call, then the k % 4 tails in C; or
+ * (-DTH_MM3_C) the C spec. */
+static void th_mm3_widen(const void *src, ptrdiff_t ld, int32_t k, int32_t units, uint32_t *dst,
+                         int W, int bw, int zext) {
+  const int32_t g = k >> 2, r = k & 3, tailp = r == 3 ? 2 : r ? 1 : 0;
+  const int32_t us = bw + W * (2 * g + tailp); /* words per unit */
+  int32_t u;
   int c;
   if (g > 0) {
 #if defined(TH_MM3_C)
-    if (W == 3) th_mm3_widen_c(src, ld, g, dst, 3, zext);
-    else th_mm3_widen_c(src, ld, g, dst, 2, 0);
+    for (u = 0; u < units; u++)
+      th_mm3_widen_c((const uint8_t *)src + u * W * ld, ld, g, dst + u * us + bw, W, zext);
 #else
-    if (W == 3) (zext ? th_mm3_wid3_u8 : th_mm3_wid3_s8)(src, ld, g, dst);
-    else th_mm3_wid2_s8(src, ld, g, dst);
+    const uint32_t arg = (uint32_t)g | (uint32_t)(W * tailp + bw) << 8 | (uint32_t)units << 16;
+    if (W == 3) (zext ? th_mm3_wid3n_u8 : th_mm3_wid3n_s8)(src, ld, arg, dst + bw);
+    else th_mm3_wid2n_s8(src, ld, arg, dst + bw);
 #endif
-    dst += 2 * W * g;
   }
-  if (r) {
-    for (c = 0; c < W; c++) th_mm3_tail((const uint8_t *)src + c * ld + 4 * g, zext, r, dst + c, W);
-    dst += (r == 3 ? 2 : 1) * W;
-  }
-  return dst;
+  if (r)
+    for (u = 0; u < units; u++)
+      for (c = 0; c < W; c++)
+        th_mm3_tail((const uint8_t *)src + (u * W + c) * ld + 4 * g, zext, r,
+                    dst + u * us + bw + 2 * W * g + c, W);
 }
 
 static void th_mm3_run(th_mm3_job *j, int rowbias) {
@@ -645,6 +656,7 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
   uint32_t buf[TH_MM3_WORDS > 0 ? TH_MM3_WORDS : 1];
   const int32_t npairs = (k + 1) >> 1, tcw = 2 * (npairs + (rowbias ? 0 : 1));
   const int32_t tw = 3 * (npairs + (rowbias ? 1 : 0)); /* words per tile, per triple */
+  const int bw2 = rowbias ? 0 : 2, bw3 = rowbias ? 3 : 0;  /* bias words per tile, per triple */
   int32_t M, nb, j0, w, i0, tb, c, h;
   if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || nh < 1 || npairs > TH_MM3_KB + 1 ||
       !th_rq_fast_mul(rq, &M))
@@ -670,24 +682,33 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
     for (i0 = 0; i0 < m; i0 += 3 * tb) {
       const int32_t rows = m - i0 < 3 * tb ? m - i0 : 3 * tb, T = rows / 3;
       int32_t t, pass;
-      for (t = 0; t <= T; t++) { /* the whole triples, then (rows % 3) the overlapping one */
-        const int32_t i = t < T ? i0 + 3 * t : i0 + rows - 3;
-        uint32_t *p = ablk + (size_t)t * tw;
-        if (t == T && rows % 3 == 0) break;
-        if (rowbias) p[0] = (uint32_t)TH_BIAS(bias, i), p[1] = (uint32_t)TH_BIAS(bias, i + 1), p[2] = (uint32_t)TH_BIAS(bias, i + 2), p += 3;
-        th_mm3_widen((const uint8_t *)a + (size_t)i * lda, (ptrdiff_t)lda, k, p, 3, zext_a);
-      }
+      /* the whole triples, then (rows % 3) the overlapping one */
+      if (T > 0) th_mm3_widen((const uint8_t *)a + (size_t)i0 * lda, (ptrdiff_t)lda, k, T, ablk, 3, bw3, zext_a);
+      if (rows % 3)
+        th_mm3_widen((const uint8_t *)a + (size_t)(i0 + rows - 3) * lda, (ptrdiff_t)lda, k, 1,
+                     ablk + (size_t)T * tw, 3, bw3, zext_a);
+      if (rowbias)
+        for (t = 0; t <= T; t++) {
+          const int32_t i = t < T ? i0 + 3 * t : i0 + rows - 3;
+          uint32_t *p = ablk + (size_t)t * tw;
+          if (t == T && rows % 3 == 0) break;
+          p[0] = (uint32_t)TH_BIAS(bias, i), p[1] = (uint32_t)TH_BIAS(bias, i + 1), p[2] = (uint32_t)TH_BIAS(bias, i + 2);
+        }
       for (h = 0; h < nh; h++) {
         const int8_t *bh = b + h * bhs;
         const int16_t *biash = bias && !rowbias ? bias + h * biashs : NULL;
         if (i0 == 0 || nh > 1) { /* the panel: tiles (j0, j0+1), (j0+2, j0+3) ..., then for an odd w (j0+w-2, j0+w-1) */
-          pend = buf;
-          for (c = 0; c < nt + (w & 1); c++) {
-            const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
-            if (!rowbias) pend[0] = (uint32_t)TH_BIAS(biash, j), pend[1] = (uint32_t)TH_BIAS(biash, j + 1), pend += 2;
-            pend = th_mm3_widen(bh + (size_t)j * ldb, (ptrdiff_t)ldb, k, pend, 2, 0);
-            if (c == nt - 1) bend = pend; /* end of the tiles in step */
-          }
+          if (nt > 0) th_mm3_widen(bh + (size_t)j0 * ldb, (ptrdiff_t)ldb, k, nt, buf, 2, bw2, 0);
+          if (w & 1)
+            th_mm3_widen(bh + (size_t)(j0 + w - 2) * ldb, (ptrdiff_t)ldb, k, 1, buf + (size_t)nt * tcw,
+                         2, bw2, 0);
+          pend = buf + (size_t)(nt + (w & 1)) * tcw;
+          bend = buf + (size_t)nt * tcw; /* end of the tiles in step */
+          if (!rowbias)
+            for (c = 0; c < nt + (w & 1); c++) {
+              const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
+              buf[c * tcw] = (uint32_t)TH_BIAS(biash, j), buf[c * tcw + 1] = (uint32_t)TH_BIAS(biash, j + 1);
+            }
         }
         for (pass = 0; pass < 4; pass++) { /* tiles x triples: in step / overlapping */
           const int over_c = pass & 1, over_r = pass >> 1;
