@@ -433,24 +433,26 @@ TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
 
 /* ---- DSP path: both operands widened once to int16 pairs, 3x2 tiles of LDM + LDRD + 6 SMLAD ----
  * What th_mm_i8/th_mm_u8 run on ARMv7E-M when the output is row-major with cs == 1 (or, with
- * a and b swapped, rs == 1), the fast rq applies, m >= 3, n >= 2 and k <= 2 * (TH_MM3_KB + 1).
+ * a and b swapped, rs == 1), the fast rq applies, m >= 3, n >= 2 and k <= 2 * TH_MM3_KB.
  *   - k is cut into int16 pairs, the same way on both sides: every 4 bytes [x0 x1 x2 x3] give
  *     [x0,x2] and [x1,x3] (SXTB16 / UXTB16 without and with ROR #8); a tail of r = k % 4 bytes
  *     gives [x0,0] (r = 1), [x0,x1] (r = 2), or [x0,x2],[x1,0] (r = 3). One SMLAD adds the
  *     products of a pair, so the sum over pairs is the dot product; npairs = ceil(k / 2).
  *   - the rows of b (output columns) are widened ONCE into a panel of tiles of 2 columns,
- *     [2 starting sums][pair 0: c0 c1][pair 1: c0 c1]... (th_mm3_wid2), and the rows of a ONCE,
- *     three at a time, into a block of triples [(3 row biases)][pair 0: r0 r1 r2][pair 1]...
- *     (th_mm3_wid3); an odd last column and a last 1 or 2 rows run as a tile / triple that
+ *     [6 starting sums, entry][pair 0: c0 c1][pair 1: c0 c1]... (th_mm3_wid2n), and the rows of
+ *     a ONCE, three at a time, into a block of triples [pair 0: r0 r1 r2][pair 1]...
+ *     (th_mm3_wid3n); an odd last column and a last 1 or 2 rows run as a tile / triple that
  *     overlaps the one before it (the shared outputs are written twice, with the same bytes);
  *   - the 3x2 tile (th_mm3_tile) is per pair one LDM (a's 3 words), one LDRD (b's 2 words),
  *     6 SMLAD: 12 MACs in 8 instructions. The k loop is fully unrolled in assembly (TH_MM3_KB
- *     steps) and entered part-way (LDR pc from the frame: no counter); pair 0 is a separate
- *     head that starts the sums at the bias; the rq is SMMUL + SSAT + STRB per output; one call
- *     runs every triple of a block against every tile of the panel.
+ *     steps) and entered part-way, with no counter: one LDM from the panel loads the 6 starting
+ *     sums and pc, the entry step for npairs (or, after the last tile, the exit). The rq is
+ *     SMMUL + SSAT + STRB per output; one call runs every triple of a block against every tile.
+ *     With a bias per row (the swapped form) the 6 starting sums lead each triple's stream and
+ *     the tile's first word is only the entry.
  * th_mm3_tile_c and th_mm3_widen_c below are the same in C: the spec of the assembly (and what
  * -DTH_MM3_C runs instead of it). */
-#define TH_MM3_KB 127 /* unrolled steps: k <= 256 in one pass */
+#define TH_MM3_KB 128 /* unrolled steps: k <= 256 in one pass */
 /* Words of stack for the panel and the a block: 8 KiB by default (board.cmake may raise it:
  * TH_BOARD_KERNEL_DEFINITIONS), none (path off) where the DSP panel is shrunk for a small stack. */
 #ifndef TH_MM3_WORDS
@@ -460,6 +462,10 @@ TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
 /* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
  * form (a bias per row of a), in front of the triple's stream. */
 enum { TH_MM3_COLBIAS = 0, TH_MM3_ROWBIAS = 1 };
+/* Words in front of each tile of the panel (6 sums + the entry, or the entry alone), each
+ * triple (0, or 6 sums), and of the word(s) after the last tile that lead to the exit. */
+#define TH_MM3_TILE_HEAD(rowbias) ((rowbias) ? 1 : 7)
+#define TH_MM3_TRIPLE_HEAD(rowbias) ((rowbias) ? 6 : 0)
 
 /* The k % 4 tail (r bytes at s) of one row as 1 or 2 pairs at dst[0], dst[stride]. */
 static void th_mm3_tail(const uint8_t *s, int zext, int32_t r, uint32_t *dst, int32_t stride) {
@@ -484,19 +490,20 @@ TH_INLINE void th_mm3_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t
     }
 }
 
-/* One call: `triples` triples of a block (the first at astart, the next stride bytes on) against
- * the tiles of the panel from pw to bend; the outputs of triple t at orow + t*rs3, its rows 1 and
- * 2 at +r1off, +r2off (rs, 2*rs; equal to repeat a row). The layout is the assembly's frame. */
+/* One call: `triples` triples of a block (the first at a, the next stride bytes on) against the
+ * tiles of the panel from pw to the exit word; the outputs of triple t at orow + t*rs3, its rows
+ * 1 and 2 at +r1off, +r2off (rs, 2*rs; equal to repeat a row). The layout is the assembly's frame
+ * (bend and npairs only for the C spec). */
 typedef struct {
   int32_t r1m2, r1m1;   /*  0,  4: r1off - 2, r1off - 1 (STRB register offsets after 2 columns) */
   int32_t M;            /*  8: fast rq multiplier */
   int32_t r2m2, r2m1;   /* 12, 16: r2off - 2, r2off - 1 */
-  const uint32_t *bend; /* 20: end of the tiles */
+  const uint32_t *bend; /* 20: the exit word(s) after the tiles */
   const uint32_t *a;    /* 24: stream of triple 0 */
   const uint32_t *pw;   /* 28: first tile */
   int32_t stride;       /* 32: bytes from a triple's stream to the next */
   int32_t triples;      /* 36: >= 1 */
-  int32_t npairs;       /* 40: k pairs, 1 .. TH_MM3_KB + 1 (the assembly keeps its entry here) */
+  int32_t npairs;       /* 40: k pairs, 1 .. TH_MM3_KB */
   int8_t *orow;         /* 44: outputs of triple 0, row 0, first column of the tiles */
   int32_t rs3;          /* 48: orow step per triple */
 } th_mm3_job;
@@ -510,12 +517,11 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
     const uint32_t *pw = j->pw;
     int8_t *o = orow;
     while (pw != j->bend) {
-      const uint32_t *x = (const uint32_t *)(const void *)ab;
+      const uint32_t *x = (const uint32_t *)(const void *)ab, *init = rowbias ? x : pw;
       int32_t c[3][2];
       for (r = 0; r < 3; r++)
-        for (col = 0; col < 2; col++) c[r][col] = (int32_t)(rowbias ? x[r] : pw[col]);
-      if (rowbias) x += 3;
-      else pw += 2;
+        for (col = 0; col < 2; col++) c[r][col] = (int32_t)init[2 * r + col];
+      x += TH_MM3_TRIPLE_HEAD(rowbias), pw += TH_MM3_TILE_HEAD(rowbias); /* the entry word: unused */
       for (t = 0; t < j->npairs; t++, pw += 2, x += 3)
         for (r = 0; r < 3; r++)
           for (col = 0; col < 2; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
@@ -532,19 +538,17 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
  * (LDM from lr), r9 r10 b's pair of columns 0-1 (LDRD from r11), r12 the output. */
 #define TH_MM3_STR(x) #x
 #define TH_MM3_XSTR(x) TH_MM3_STR(x)
-#define TH_MM3_FN(NAME, HEAD)                                                                     \
+/* NEXT: the starting sums and the jump into the body (or to the exit) for the next tile. */
+#define TH_MM3_FN(NAME, NEXT)                                                                     \
   ".global " NAME "\n\t.type " NAME ", %function\n\t.thumb_func\n" NAME ":\n\t"                   \
   "push {r4-r11, lr}\n\tsub sp, sp, #56\n\t"                                                      \
   "ldmia r0!, {r1-r7}\n\tstmia sp, {r1-r7}\n\tldmia r0, {r1-r6}\n\tadd r7, sp, #28\n\t"           \
-  "stmia r7, {r1-r6}\n\t"                                                                         \
-  /* entry = step TH_MM3_KB - (npairs - 1) */                                                     \
-  "adr.w r12, 2f\n\trsb r4, r4, #" TH_MM3_XSTR(TH_MM3_KB) " + 1\n\tmov r8, #32\n\t"               \
-  "mla r12, r4, r8, r12\n\torr r12, r12, #1\n\tstr r12, [sp, #40]\n"                              \
+  "stmia r7, {r1-r6}\n"                                                                           \
   "0:\n\tldrd r0, r1, [sp, #44]\n\tmov r12, r0\n\tadd r0, r0, r1\n\tstr r0, [sp, #44]\n\t"        \
-  "ldr r11, [sp, #28]\n\tldr lr, [sp, #24]\n"                                                     \
-  "1:\n\t" HEAD "ldr pc, [sp, #40]\n\t.balign 4\n"                                                \
+  "ldr r11, [sp, #28]\n\tldr lr, [sp, #24]\n\t" NEXT ".balign 4\n"                               \
   "2:\n\t.rept " TH_MM3_XSTR(TH_MM3_KB) "\n\tth_mm3_step\n\t.endr\n"                              \
-  "3:\n\t.if (3b - 2b) != " TH_MM3_XSTR(TH_MM3_KB) " * 32\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
+  ".global " NAME "_end\n" NAME "_end:\n\t"                                                       \
+  ".if (" NAME "_end - 2b) != " TH_MM3_XSTR(TH_MM3_KB) " * 32\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
   "ldmia sp, {r6, r7, r8, r9, r10}\n\t"                                                           \
   "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                                  \
   "smmul r3, r3, r8\n\tsmmul r4, r4, r8\n\tsmmul r5, r5, r8\n\t"                                  \
@@ -552,21 +556,17 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
   "ssat r3, #8, r3\n\tssat r4, #8, r4\n\tssat r5, #8, r5\n\t"                                     \
   "strb r0, [r12], #1\n\tstrb r1, [r12], #1\n\tstrb r2, [r12, r6]\n\tstrb r3, [r12, r7]\n\t"      \
   "strb r4, [r12, r9]\n\tstrb r5, [r12, r10]\n\t"                                                 \
-  "ldrd r6, lr, [sp, #20]\n\tcmp r11, r6\n\tbne.w 1b\n\t"                                         \
-  /* next triple */                                                                               \
+  "ldr lr, [sp, #24]\n\t" NEXT                                                                    \
+  /* after the last tile: the next triple */                                                      \
+  ".global " NAME "_exit\n" NAME "_exit:\n\t"                                                     \
   "ldrd r0, r1, [sp, #32]\n\tldr r2, [sp, #24]\n\tadd r2, r2, r0\n\tstr r2, [sp, #24]\n\t"        \
   "subs r1, r1, #1\n\tstr r1, [sp, #36]\n\tbne.w 0b\n\t"                                          \
   "add sp, sp, #56\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
 
-/* pair 0, the sums starting at the column biases (from the panel) or the row biases (a stream) */
-#define TH_MM3_HEAD_CB                                                                 \
-  "ldmia.w lr!, {r6, r7, r8}\n\tldmia.w r11!, {r0, r1, r9, r10}\n\t"                   \
-  "smlad r2, r7, r9, r0\n\tsmlad r4, r8, r9, r0\n\tsmlad r0, r6, r9, r0\n\t"           \
-  "smlad r3, r7, r10, r1\n\tsmlad r5, r8, r10, r1\n\tsmlad r1, r6, r10, r1\n\t"
-#define TH_MM3_HEAD_RB                                                                 \
-  "ldmia.w lr!, {r0, r2, r4, r6, r7, r8}\n\tldrd r9, r10, [r11], #8\n\t"               \
-  "smlad r1, r6, r10, r0\n\tsmlad r0, r6, r9, r0\n\tsmlad r3, r7, r10, r2\n\t"         \
-  "smlad r2, r7, r9, r2\n\tsmlad r5, r8, r10, r4\n\tsmlad r4, r8, r9, r4\n\t"
+/* bias per column: the panel's 6 sums and entry in one LDM; per row: the triple's 6 sums, then
+ * the tile's entry */
+#define TH_MM3_NEXT_CB "ldmia.w r11!, {r0, r1, r2, r3, r4, r5, pc}\n\t"
+#define TH_MM3_NEXT_RB "ldmia.w lr!, {r0, r1, r2, r3, r4, r5}\n\tldr pc, [r11], #4\n\t"
 /* Widening: th_mm3_widNn_xx(src, ld, g | gap << 8 | units << 16, dst): `units` times N rows (the
  * next N at src + N*ld), per group of 4 bytes the N even then the N odd pairs (STM: the lowest
  * register takes the lowest address); `gap` words skipped after each unit's g groups (its k % 4
@@ -596,8 +596,8 @@ __asm__(
     "smlad r0, r6, r9, r0\n\tsmlad r1, r6, r10, r1\n\tsmlad r2, r7, r9, r2\n\t"
     "smlad r3, r7, r10, r3\n\tsmlad r4, r8, r9, r4\n\tsmlad r5, r8, r10, r5\n\t"
     ".endm\n\t"
-    TH_MM3_FN("th_mm3_tile", TH_MM3_HEAD_CB)
-    TH_MM3_FN("th_mm3_tile_rb", TH_MM3_HEAD_RB)
+    TH_MM3_FN("th_mm3_tile", TH_MM3_NEXT_CB)
+    TH_MM3_FN("th_mm3_tile_rb", TH_MM3_NEXT_RB)
     TH_MM3_WIDN("th_mm3_wid3n_s8", TH_MM3_S3, TH_MM3_L3, TH_MM3_X3("sxtb16"), "r9")
     TH_MM3_WIDN("th_mm3_wid3n_u8", TH_MM3_S3, TH_MM3_L3, TH_MM3_X3("uxtb16"), "r9")
     TH_MM3_WIDN("th_mm3_wid2n_s8", TH_MM3_S2, TH_MM3_L2, TH_MM3_X2("sxtb16"), "r7")
@@ -605,6 +605,7 @@ __asm__(
     ".popsection\n");
 void th_mm3_tile(const th_mm3_job *j);
 void th_mm3_tile_rb(const th_mm3_job *j);
+extern const uint8_t th_mm3_tile_end[], th_mm3_tile_exit[], th_mm3_tile_rb_end[], th_mm3_tile_rb_exit[];
 void th_mm3_wid3n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid3n_u8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid2n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
@@ -654,29 +655,39 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
                                             int32_t nh, th_rq rq, int8_t *out, ptrdiff_t rs,
                                             size_t ohs) {
   uint32_t buf[TH_MM3_WORDS > 0 ? TH_MM3_WORDS : 1];
-  const int32_t npairs = (k + 1) >> 1, tcw = 2 * (npairs + (rowbias ? 0 : 1));
-  const int32_t tw = 3 * (npairs + (rowbias ? 1 : 0)); /* words per tile, per triple */
-  const int bw2 = rowbias ? 0 : 2, bw3 = rowbias ? 3 : 0;  /* bias words per tile, per triple */
+  const int bw2 = TH_MM3_TILE_HEAD(rowbias), bw3 = TH_MM3_TRIPLE_HEAD(rowbias);
+  const int32_t npairs = (k + 1) >> 1, tcw = bw2 + 2 * npairs, tw = bw3 + 3 * npairs; /* words */
+#if defined(TH_MM3_C)
+  const uint32_t entry = 1, exitw = 0; /* the C spec stops at bend */
+#else
+  /* the step that leaves npairs steps to run; the exit after the last tile */
+  const uint32_t entry =
+      ((uint32_t)(uintptr_t)(rowbias ? th_mm3_tile_rb_end : th_mm3_tile_end) & ~1u) - 32u * (uint32_t)npairs + 1u;
+  const uint32_t exitw = (uint32_t)(uintptr_t)(rowbias ? th_mm3_tile_rb_exit : th_mm3_tile_exit) | 1u;
+#endif
   int32_t M, nb, j0, w, i0, tb, c, h;
-  if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || nh < 1 || npairs > TH_MM3_KB + 1 ||
+  if (TH_MM3_WORDS == 0 || m < 3 || n < 2 || k < 1 || nh < 1 || npairs > TH_MM3_KB ||
       !th_rq_fast_mul(rq, &M))
     return 0;
   /* every column in one panel when that leaves room for 3 triples; else (one head) chunks of an
    * even number of columns (a widened again per chunk: only worth it while k is short) */
-  if (((n + 1) >> 1) * tcw + 3 * tw <= TH_MM3_WORDS) {
+  if (((n + 1) >> 1) * tcw + 2 * bw2 + 3 * tw <= TH_MM3_WORDS) {
     nb = n;
   } else {
-    nb = (TH_MM3_WORDS - 3 * tw) / tcw * 2;
+    nb = (TH_MM3_WORDS - 2 * bw2 - 3 * tw) / tcw * 2;
     if (nh > 1 || nb < 4 || npairs > 32) return 0;
   }
   for (j0 = 0; j0 < n; j0 += w) {
     const int32_t left = n - j0;
-    uint32_t *pend = buf, *bend = buf, *ablk;
+    uint32_t *bend, *pover, *ablk;
     int32_t nt;
     th_mm3_job jb;
     w = left <= nb ? left : left - nb == 1 ? nb - 2 : nb; /* never a last chunk of 1 column */
     nt = w >> 1; /* tiles in step */
-    ablk = buf + (size_t)(nt + (w & 1)) * tcw;
+    /* the panel: nt tiles (j0, j0+1) ..., the exit words; for an odd w, (j0+w-2, j0+w-1) and its
+     * exit words */
+    bend = buf + (size_t)nt * tcw, pover = bend + bw2;
+    ablk = pover + (w & 1) * (tcw + bw2);
     tb = (int32_t)((buf + TH_MM3_WORDS - ablk) / tw) - 1; /* whole triples per block (+1 overlap) */
     jb.M = M, jb.npairs = npairs, jb.stride = 4 * tw;
     for (i0 = 0; i0 < m; i0 += 3 * tb) {
@@ -687,34 +698,42 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
       if (rows % 3)
         th_mm3_widen((const uint8_t *)a + (size_t)(i0 + rows - 3) * lda, (ptrdiff_t)lda, k, 1,
                      ablk + (size_t)T * tw, 3, bw3, zext_a);
-      if (rowbias)
+      if (rowbias) /* the triples' starting sums */
         for (t = 0; t <= T; t++) {
           const int32_t i = t < T ? i0 + 3 * t : i0 + rows - 3;
           uint32_t *p = ablk + (size_t)t * tw;
           if (t == T && rows % 3 == 0) break;
-          p[0] = (uint32_t)TH_BIAS(bias, i), p[1] = (uint32_t)TH_BIAS(bias, i + 1), p[2] = (uint32_t)TH_BIAS(bias, i + 2);
+          p[0] = p[1] = (uint32_t)TH_BIAS(bias, i);
+          p[2] = p[3] = (uint32_t)TH_BIAS(bias, i + 1);
+          p[4] = p[5] = (uint32_t)TH_BIAS(bias, i + 2);
         }
       for (h = 0; h < nh; h++) {
         const int8_t *bh = b + h * bhs;
         const int16_t *biash = bias && !rowbias ? bias + h * biashs : NULL;
-        if (i0 == 0 || nh > 1) { /* the panel: tiles (j0, j0+1), (j0+2, j0+3) ..., then for an odd w (j0+w-2, j0+w-1) */
+        if (i0 == 0 || nh > 1) { /* the panel */
           if (nt > 0) th_mm3_widen(bh + (size_t)j0 * ldb, (ptrdiff_t)ldb, k, nt, buf, 2, bw2, 0);
-          if (w & 1)
-            th_mm3_widen(bh + (size_t)(j0 + w - 2) * ldb, (ptrdiff_t)ldb, k, 1, buf + (size_t)nt * tcw,
-                         2, bw2, 0);
-          pend = buf + (size_t)(nt + (w & 1)) * tcw;
-          bend = buf + (size_t)nt * tcw; /* end of the tiles in step */
-          if (!rowbias)
-            for (c = 0; c < nt + (w & 1); c++) {
-              const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
-              buf[c * tcw] = (uint32_t)TH_BIAS(biash, j), buf[c * tcw + 1] = (uint32_t)TH_BIAS(biash, j + 1);
+          if (w & 1) th_mm3_widen(bh + (size_t)(j0 + w - 2) * ldb, (ptrdiff_t)ldb, k, 1, pover, 2, bw2, 0);
+          for (c = 0; c < nt + (w & 1); c++) { /* the tiles' first words */
+            const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
+            uint32_t *p = c < nt ? buf + (size_t)c * tcw : pover;
+            if (!rowbias) {
+              p[0] = p[2] = p[4] = (uint32_t)TH_BIAS(biash, j);
+              p[1] = p[3] = p[5] = (uint32_t)TH_BIAS(biash, j + 1);
             }
+            p[bw2 - 1] = entry;
+          }
+          for (c = 0; c < 1 + (w & 1); c++) { /* the exit words */
+            uint32_t *p = c == 0 ? bend : pover + tcw;
+            int q;
+            for (q = 0; q < bw2 - 1; q++) p[q] = 0;
+            p[bw2 - 1] = exitw;
+          }
         }
         for (pass = 0; pass < 4; pass++) { /* tiles x triples: in step / overlapping */
           const int over_c = pass & 1, over_r = pass >> 1;
           if (over_c && !(w & 1)) continue;
           if (over_r ? rows % 3 == 0 : T == 0) continue;
-          jb.pw = over_c ? bend : buf, jb.bend = over_c ? pend : bend;
+          jb.pw = over_c ? pover : buf, jb.bend = over_c ? pover + tcw : bend;
           jb.a = ablk + (over_r ? (size_t)T * tw : 0), jb.triples = over_r ? 1 : T;
           jb.orow = out + h * ohs + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 + (over_c ? w - 2 : 0);
           jb.rs3 = (int32_t)(3 * rs);
