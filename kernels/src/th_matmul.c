@@ -576,9 +576,11 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
   "push {r4-r11, lr}\n\tlsr r11, r2, #16\n\tubfx r10, r2, #8, #8\n\tuxtb r2, r2\n\t"              \
   STEP                                                                                            \
   "sub r12, r12, r2, lsl #2\n"                                                                    \
-  "0:\n\tmov lr, r2\n"                                                                            \
-  "1:\n\t" LOADS EXTS "stmia r3!, {r4-" LAST "}\n\tsubs lr, lr, #1\n\tbne 1b\n\t"                   \
-  "add r3, r3, r10, lsl #2\n\tadd r0, r0, r12\n\tsubs r11, r11, #1\n\tbne 0b\n\t"                  \
+  /* two groups per turn: lr = g / 2 (Z when 0), an odd g's first group alone */                \
+  "0:\n\tlsrs lr, r2, #1\n\tbcc 1f\n\t" LOADS EXTS "stmia r3!, {r4-" LAST "}\n\tbeq 3f\n"          \
+  "1:\n\t" LOADS EXTS "stmia r3!, {r4-" LAST "}\n\t" LOADS EXTS "stmia r3!, {r4-" LAST "}\n\t"     \
+  "subs lr, lr, #1\n\tbne 1b\n"                                                                 \
+  "3:\n\tadd r3, r3, r10, lsl #2\n\tadd r0, r0, r12\n\tsubs r11, r11, #1\n\tbne 0b\n\t"          \
   "pop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
 #define TH_MM3_S3 "add r12, r1, r1, lsl #1\n\t" /* src step: N*ld, less the 4*g walked */
 #define TH_MM3_S2 "lsl r12, r1, #1\n\t"
