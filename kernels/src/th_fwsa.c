@@ -25,6 +25,21 @@ void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A
   }
 }
 
+/* fwsa of heads [h0, h1) into A[h,:,:] using (h1-h0)*S*E bytes at istar (mhsa_fwsa lends it its M
+ * buffer when E <= P): I*_h of every head in one call (I widened once), then the scores of every
+ * head as ONE contraction of the stacked I*_h rows against I (I's panel widened once, A[h] rows
+ * are consecutive), then the softmax of every row. The same sums as th_fwsa_head: the same bytes. */
+void th_fwsa_heads(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
+                   int32_t S, int32_t E, int32_t h0, int32_t h1, th_rq rq0, th_rq rq1) {
+  const int32_t nh = h1 - h0;
+  uint8_t *Ah = A + (size_t)h0 * S * S;
+  if (nh < 1) return;
+  th_mm_i8_heads(I, (size_t)E, W + (size_t)h0 * E * E, (size_t)E, (size_t)E * E, S, E, E,
+                 B + (size_t)h0 * E, (size_t)E, nh, rq0, istar, E, (size_t)S * E);
+  th_mm_i8(istar, (size_t)E, I, (size_t)E, nh * S, S, E, NULL, rq1, (int8_t *)Ah, S, 1);
+  th_isoftmax_rows((const int8_t *)Ah, Ah, S, nh * S, (size_t)S);
+}
+
 static void th_fwsa(const th_params *p, const void *const in[], void *out, const th_ctx *ctx) {
   const th_shape *sh = &p->shape;
   /* Scratch: one I*_h of S*E bytes per core, at core_id*S*E. */

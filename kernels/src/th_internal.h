@@ -184,6 +184,9 @@ void th_av_rows(const uint8_t *A, size_t a_rs, const int8_t *V, int8_t *O, int32
 /* fwsa of head h into A[h,:,:] using the S*E bytes at istar. */
 void th_fwsa_head(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
                   int32_t S, int32_t E, int32_t h, th_rq rq0, th_rq rq1);
+/* fwsa of heads [h0, h1) into A[h,:,:] using the (h1-h0)*S*E bytes at istar. */
+void th_fwsa_heads(const int8_t *I, const int8_t *W, const int16_t *B, uint8_t *A, int8_t *istar,
+                   int32_t S, int32_t E, int32_t h0, int32_t h1, th_rq rq0, th_rq rq1);
 
 /* ---- kernel descriptors ---------------------------------------------- *
  * Every kernel file ends with its descriptor `th_def_<name>`: what th_registry.c needs

@@ -12,11 +12,17 @@ static void th_mhsa_fwsa(const th_params *p, const void *const in[], void *out, 
   th_range r;
   int32_t h;
 
-  /* Stage 1: fused attention by heads and the V projection (independent). */
+  /* Stage 1: fused attention by heads and the V projection (independent). M is free until
+   * stage 2: when E <= P it holds I*_h of every head of this core (at its heads' own slots), so
+   * all of them go in one call; else one head at a time in the core's I* scratch. */
   r = th_partition(H, ctx);
-  for (h = r.start; h < r.stop; h++)
-    th_fwsa_head(I, (const int8_t *)in[1], (const int16_t *)in[2], A, istar, S, E, h, p->rq[0],
-                 p->rq[1]);
+  if (E <= P)
+    th_fwsa_heads(I, (const int8_t *)in[1], (const int16_t *)in[2], A, M + (size_t)r.start * S * E,
+                  S, E, r.start, r.stop, p->rq[0], p->rq[1]);
+  else
+    for (h = r.start; h < r.stop; h++)
+      th_fwsa_head(I, (const int8_t *)in[1], (const int16_t *)in[2], A, istar, S, E, h, p->rq[0],
+                   p->rq[1]);
   r = th_partition(H * P, ctx);
   th_linear_v_units(I, (const int8_t *)in[3], (const int16_t *)in[4], V, S, E, p->rq[2], r.start,
                     r.stop);
