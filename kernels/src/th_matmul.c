@@ -498,8 +498,8 @@ typedef struct {
   int32_t r1m2, r1m1;   /*  0,  4: r1off - 2, r1off - 1 (STRB register offsets after 2 columns) */
   int32_t M;            /*  8: fast rq multiplier */
   int32_t r2m2, r2m1;   /* 12, 16: r2off - 2, r2off - 1 */
-  const uint32_t *bend; /* 20: the exit word(s) after the tiles */
-  const uint32_t *a;    /* 24: stream of triple 0 */
+  const uint32_t *a;    /* 20: stream of triple 0 */
+  const uint32_t *bend; /* 24: the exit word(s) after the tiles */
   const uint32_t *pw;   /* 28: first tile */
   int32_t stride;       /* 32: bytes from a triple's stream to the next */
   int32_t triples;      /* 36: >= 1 */
@@ -545,21 +545,21 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
   "ldmia r0!, {r1-r7}\n\tstmia sp, {r1-r7}\n\tldmia r0, {r1-r6}\n\tadd r7, sp, #28\n\t"           \
   "stmia r7, {r1-r6}\n"                                                                           \
   "0:\n\tldrd r0, r1, [sp, #44]\n\tmov r12, r0\n\tadd r0, r0, r1\n\tstr r0, [sp, #44]\n\t"        \
-  "ldr r11, [sp, #28]\n\tldr lr, [sp, #24]\n\t" NEXT ".balign 4\n"                               \
+  "ldr r11, [sp, #28]\n\tldr lr, [sp, #20]\n\t" NEXT ".balign 4\n"                               \
   "2:\n\t.rept " TH_MM3_XSTR(TH_MM3_KB) "\n\tth_mm3_step\n\t.endr\n"                              \
   ".global " NAME "_end\n" NAME "_end:\n\t"                                                       \
   ".if (" NAME "_end - 2b) != " TH_MM3_XSTR(TH_MM3_KB) " * 32\n\t.error \"" NAME ": step size\"\n\t.endif\n\t" \
-  "ldmia sp, {r6, r7, r8, r9, r10}\n\t"                                                           \
+  "ldmia sp, {r6, r7, r8, r9, r10, lr}\n\t" /* offsets, M and (lr) the triple's stream again */   \
   "smmul r0, r0, r8\n\tsmmul r1, r1, r8\n\tsmmul r2, r2, r8\n\t"                                  \
   "smmul r3, r3, r8\n\tsmmul r4, r4, r8\n\tsmmul r5, r5, r8\n\t"                                  \
   "ssat r0, #8, r0\n\tssat r1, #8, r1\n\tssat r2, #8, r2\n\t"                                     \
   "ssat r3, #8, r3\n\tssat r4, #8, r4\n\tssat r5, #8, r5\n\t"                                     \
   "strb r0, [r12], #1\n\tstrb r1, [r12], #1\n\tstrb r2, [r12, r6]\n\tstrb r3, [r12, r7]\n\t"      \
   "strb r4, [r12, r9]\n\tstrb r5, [r12, r10]\n\t"                                                 \
-  "ldr lr, [sp, #24]\n\t" NEXT                                                                    \
+  NEXT                                                                                            \
   /* after the last tile: the next triple */                                                      \
   ".global " NAME "_exit\n" NAME "_exit:\n\t"                                                     \
-  "ldrd r0, r1, [sp, #32]\n\tldr r2, [sp, #24]\n\tadd r2, r2, r0\n\tstr r2, [sp, #24]\n\t"        \
+  "ldrd r0, r1, [sp, #32]\n\tldr r2, [sp, #20]\n\tadd r2, r2, r0\n\tstr r2, [sp, #20]\n\t"        \
   "subs r1, r1, #1\n\tstr r1, [sp, #36]\n\tbne.w 0b\n\t"                                          \
   "add sp, sp, #56\n\tpop {r4-r11, pc}\n\t.size " NAME ", .-" NAME "\n\t"
 
