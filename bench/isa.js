@@ -80,8 +80,19 @@ function whyMissed(family, kernel, s) {
     `so ~${floor.toFixed(2)} per MAC at k = ${k} before edge tiles (sizes not multiples of 4 run 4x3..1x1 C tiles) and per-call packing`;
 }
 
-/** Why an ARMv7E-M attention kernel (integer softmax, mhsa_dft, mhsa_fwsa) misses its target, else null. */
+/** Why an ARMv7E-M attention kernel (projections, av, integer softmax, mhsa_dft, mhsa_fwsa) misses its target, else null. */
 function whyMissedArm(kernel, s) {
+  // The matmul kernels: 3x2 tiles of kernels/src/th_matmul.c over m rows of a and n of b (linear_v with a and b swapped).
+  const mnk = { linear_qk: [s.S, s.P, s.E], linear_v: [s.H * s.P, s.S, s.E], linear: [s.S, s.P, s.E], linear_o: [s.S, s.E, s.H * s.P], av: [s.S, s.P, s.S] }[kernel];
+  if (mnk) {
+    const [m, n, k] = mnk;
+    const over = (Math.ceil(m / 3) * 3 * Math.ceil(n / 2) * 2) / (m * n) - 1;
+    return `3x2 tiles: 8 instructions per 12 MACs (${(2 / 3).toFixed(2)}${k & 1 ? ', k odd: half a pair wasted' : ''}) ` +
+      `plus ~3.3 per output (SMMUL, SSAT, STRB, the tile's LDM of sums and entry) = ` +
+      `${((2 / 3) * (Math.ceil(k / 2) * 2 / k) + 3.33 / k).toFixed(2)} per MAC at k = ${k}; ` +
+      `${over > 0 ? `${m} rows / ${n} columns, not multiples of 3 / 2, recompute an overlapping triple / tile (+${(100 * over).toFixed(0)}%); ` : ''}` +
+      `widening both operands once (~1 instruction per byte) and ~1300 instructions of per-run dispatch weigh on ${KERNELS[kernel].macs(s)} MACs`;
+  }
   if (kernel === 'qk_softmax') {
     return `each score costs ~9.5 (n = 81) to ~12 (n = 37) instructions of integer softmax (max by SSUB8/SEL, sum by a pair table, ` +
       `23 divisions per row, table output), i.e. ~${(12 / s.P).toFixed(2)} per MAC at P = ${s.P} before the contraction at k = ${s.P}`;
