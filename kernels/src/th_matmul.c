@@ -453,10 +453,15 @@ TH_DSP_ROWS(uint8_t, u8, TH_ZERO_EXTEND_EVEN_BYTES, TH_ZERO_EXTEND_ODD_BYTES)
  * th_mm3_tile_c and th_mm3_widen_c below are the same in C: the spec of the assembly (and what
  * -DTH_MM3_C runs instead of it). */
 #define TH_MM3_KB 128 /* unrolled steps: k <= 256 in one pass */
-/* Words of stack for the panel and the a block: 8 KiB by default (board.cmake may raise it:
- * TH_BOARD_KERNEL_DEFINITIONS), none (path off) where the DSP panel is shrunk for a small stack. */
+/* Words of stack for the panel and the a block: 4 KiB by default, about what the panel path
+ * takes (board.cmake raises it through TH_BOARD_KERNEL_DEFINITIONS: 24 KiB on the QEMU boards,
+ * whole panels at k = 256), none (path off, no assembly) where the DSP panel is shrunk for a small
+ * stack. */
 #ifndef TH_MM3_WORDS
-#define TH_MM3_WORDS (TH_DSP_KG >= 64 ? 2048 : 0)
+#define TH_MM3_WORDS (TH_DSP_KG >= 64 ? 1024 : 0)
+#endif
+#if TH_MM3_WORDS == 0 && !defined(TH_MM3_C)
+#define TH_MM3_C 1 /* never runs (th_mm3 returns 0 at once): no assembly to carry */
 #endif
 
 /* Starting sums of a tile: in the panel (a bias per column, 0 without bias) or, for the swapped
@@ -590,6 +595,7 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
 #define TH_MM3_L2 "ldr r7, [r0, r1]\n\tldr r6, [r0], #4\n\t"
 #define TH_MM3_X2(XT) XT " r4, r6\n\t" XT " r5, r7\n\t" XT " r6, r6, ror #8\n\t" XT " r7, r7, ror #8\n\t"
 
+#if !defined(TH_MM3_C)
 __asm__(
     ".pushsection .text\n\t.syntax unified\n\t.thumb\n\t"
     /* one pair: a's 3 words, b's 2 words */
@@ -611,6 +617,7 @@ extern const uint8_t th_mm3_tile_end[], th_mm3_tile_exit[], th_mm3_tile_rb_end[]
 void th_mm3_wid3n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid3n_u8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid2n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
+#endif
 
 /* `units` units of W rows (2: panel tiles of int8 b, 3: triples of a), unit u at src + u*W*ld, k
  * bytes per row, as unit u's stream at dst + u*(bw + W*npairs) + bw (the bw words in front are its
