@@ -490,8 +490,10 @@ TH_INLINE void th_mm3_widen_c(const void *src, ptrdiff_t ld, int32_t g, uint32_t
   for (; g > 0; g--, s += 4, dst += 2 * W)
     for (c = 0; c < W; c++) {
       const uint32_t w = th_read4(s + c * ld);
-      dst[c] = zext ? (uint32_t)TH_ZERO_EXTEND_EVEN_BYTES(w) : (uint32_t)TH_SIGN_EXTEND_EVEN_BYTES(w);
-      dst[W + c] = zext ? (uint32_t)TH_ZERO_EXTEND_ODD_BYTES(w) : (uint32_t)TH_SIGN_EXTEND_ODD_BYTES(w);
+      dst[c] = zext ? (uint32_t)TH_ZERO_EXTEND_EVEN_BYTES(w)
+                    : (uint32_t)TH_SIGN_EXTEND_EVEN_BYTES(w);
+      dst[W + c] = zext ? (uint32_t)TH_ZERO_EXTEND_ODD_BYTES(w)
+                        : (uint32_t)TH_SIGN_EXTEND_ODD_BYTES(w);
     }
 }
 
@@ -526,7 +528,8 @@ TH_INLINE void th_mm3_tile_c(const th_mm3_job *j, int rowbias) {
       int32_t c[3][2];
       for (r = 0; r < 3; r++)
         for (col = 0; col < 2; col++) c[r][col] = (int32_t)init[2 * r + col];
-      x += TH_MM3_TRIPLE_HEAD(rowbias), pw += TH_MM3_TILE_HEAD(rowbias); /* the entry word: unused */
+      /* (the tile's entry word only matters to the assembly) */
+      x += TH_MM3_TRIPLE_HEAD(rowbias), pw += TH_MM3_TILE_HEAD(rowbias);
       for (t = 0; t < j->npairs; t++, pw += 2, x += 3)
         for (r = 0; r < 3; r++)
           for (col = 0; col < 2; col++) c[r][col] = TH_DUAL_MAC(x[r], pw[col], c[r][col]);
@@ -613,7 +616,8 @@ __asm__(
     ".popsection\n");
 void th_mm3_tile(const th_mm3_job *j);
 void th_mm3_tile_rb(const th_mm3_job *j);
-extern const uint8_t th_mm3_tile_end[], th_mm3_tile_exit[], th_mm3_tile_rb_end[], th_mm3_tile_rb_exit[];
+extern const uint8_t th_mm3_tile_end[], th_mm3_tile_exit[]; /* labels: last step's end, exit */
+extern const uint8_t th_mm3_tile_rb_end[], th_mm3_tile_rb_exit[];
 void th_mm3_wid3n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid3n_u8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
 void th_mm3_wid2n_s8(const void *src, ptrdiff_t ld, uint32_t g_gap_units, uint32_t *dst);
@@ -670,8 +674,8 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
   const uint32_t entry = 1, exitw = 0; /* the C spec stops at bend */
 #else
   /* the step that leaves npairs steps to run; the exit after the last tile */
-  const uint32_t entry =
-      ((uint32_t)(uintptr_t)(rowbias ? th_mm3_tile_rb_end : th_mm3_tile_end) & ~1u) - 32u * (uint32_t)npairs + 1u;
+  const uint32_t end = (uint32_t)(uintptr_t)(rowbias ? th_mm3_tile_rb_end : th_mm3_tile_end) & ~1u;
+  const uint32_t entry = end - 32u * (uint32_t)npairs + 1u; /* Thumb: bit 0 set */
   const uint32_t exitw = (uint32_t)(uintptr_t)(rowbias ? th_mm3_tile_rb_exit : th_mm3_tile_exit) | 1u;
 #endif
   int32_t M, nb, j0, w, i0, tb, c, h;
@@ -703,7 +707,8 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
       const int32_t rows = m - i0 < 3 * tb ? m - i0 : 3 * tb, T = rows / 3;
       int32_t t, pass;
       /* the whole triples, then (rows % 3) the overlapping one */
-      if (T > 0) th_mm3_widen((const uint8_t *)a + (size_t)i0 * lda, (ptrdiff_t)lda, k, T, ablk, 3, bw3, zext_a);
+      if (T > 0)
+        th_mm3_widen((const uint8_t *)a + (size_t)i0 * lda, (ptrdiff_t)lda, k, T, ablk, 3, bw3, zext_a);
       if (rows % 3)
         th_mm3_widen((const uint8_t *)a + (size_t)(i0 + rows - 3) * lda, (ptrdiff_t)lda, k, 1,
                      ablk + (size_t)T * tw, 3, bw3, zext_a);
@@ -721,7 +726,8 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
         const int16_t *biash = bias && !rowbias ? bias + h * biashs : NULL;
         if (i0 == 0 || nh > 1) { /* the panel */
           if (nt > 0) th_mm3_widen(bh + (size_t)j0 * ldb, (ptrdiff_t)ldb, k, nt, buf, 2, bw2, 0);
-          if (w & 1) th_mm3_widen(bh + (size_t)(j0 + w - 2) * ldb, (ptrdiff_t)ldb, k, 1, pover, 2, bw2, 0);
+          if (w & 1)
+            th_mm3_widen(bh + (size_t)(j0 + w - 2) * ldb, (ptrdiff_t)ldb, k, 1, pover, 2, bw2, 0);
           for (c = 0; c < nt + (w & 1); c++) { /* the tiles' first words */
             const int32_t j = c < nt ? j0 + 2 * c : j0 + w - 2;
             uint32_t *p = c < nt ? buf + (size_t)c * tcw : pover;
@@ -744,7 +750,8 @@ __attribute__((noinline)) static int th_mm3(const void *a, int zext_a, size_t ld
           if (over_r ? rows % 3 == 0 : T == 0) continue;
           jb.pw = over_c ? pover : buf, jb.bend = over_c ? pover + tcw : bend;
           jb.a = ablk + (over_r ? (size_t)T * tw : 0), jb.triples = over_r ? 1 : T;
-          jb.orow = out + h * ohs + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 + (over_c ? w - 2 : 0);
+          jb.orow = out + h * ohs + (ptrdiff_t)(over_r ? i0 + rows - 3 : i0) * rs + j0 +
+                    (over_c ? w - 2 : 0);
           jb.rs3 = (int32_t)(3 * rs);
           jb.r1m2 = (int32_t)rs - 2, jb.r1m1 = (int32_t)rs - 1;
           jb.r2m2 = (int32_t)(2 * rs) - 2, jb.r2m1 = (int32_t)(2 * rs) - 1;
