@@ -35,9 +35,11 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
 #if defined(TH_HAVE_MM_I8_U8B)
 /* ==== ARMv7E-M DSP tile (same sums, so the same bytes) ====
  * The contraction widens its right operand into a panel per call, so the small tile goes right
- * (the panel) and the big W_q, K_h, V_h and W_o stream past it (transposed outputs). Q of the
- * tile is made for ALL heads in one call (the tile widened once, not per head) into Mt, whose
- * head-h slot A.V then overwrites once the scores of head h have used it; Qt is not needed. */
+ * (the panel) and the big K_h and V_h stream past it (transposed outputs). Q of the tile is made
+ * for ALL heads in one call into Mt, whose head-h slot A.V then overwrites once the scores of head
+ * h have used it (Qt is not needed). For Q and the output projection a tile of whole row triples
+ * (6 rows) runs the 3x2 path (the tile as triples, W_q,h / W_o widened per tile), any other
+ * tile streams W_q / W_o past a panel of the tile (measured: each the cheaper one there). */
 static void th_dft_tile_dsp(const th_params *p, const void *const in[], const int8_t *K,
                             const int8_t *V, uint8_t *At, int8_t *Mt, int32_t s0, int32_t n,
                             int8_t *O) {
@@ -47,7 +49,10 @@ static void th_dft_tile_dsp(const th_params *p, const void *const in[], const in
   const int16_t *Bq = (const int16_t *)in[2];
   int32_t h;
   /* Mt[r, h*P + p] = Q[s0 + r, h, p] for every head */
-  if (!th_mm_i8_rowbias(Wq, (size_t)E, I, (size_t)E, HP, n, E, Bq, p->rq[0], Mt, 1, HP))
+  if (n % 3 == 0)
+    th_mm_i8_heads(I, (size_t)E, Wq, (size_t)E, (size_t)P * E, n, P, E, Bq, (size_t)P, H, p->rq[0],
+                   Mt, HP, (size_t)P);
+  else if (!th_mm_i8_rowbias(Wq, (size_t)E, I, (size_t)E, HP, n, E, Bq, p->rq[0], Mt, 1, HP))
     th_mm_i8(I, (size_t)E, Wq, (size_t)E, n, HP, E, Bq, p->rq[0], Mt, HP, 1);
   for (h = 0; h < H; h++) {
     th_mm_i8_panel(K + (size_t)h * S * P, (size_t)P, Mt + (size_t)h * P, (size_t)HP, S, n, P,
@@ -56,8 +61,8 @@ static void th_dft_tile_dsp(const th_params *p, const void *const in[], const in
     th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
                  Mt + (size_t)h * P, 1, HP);
   }
-  if (!th_mm_i8_rowbias((const int8_t *)in[7], (size_t)HP, Mt, (size_t)HP, E, n, HP,
-                        (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
+  if (n % 3 == 0 || !th_mm_i8_rowbias((const int8_t *)in[7], (size_t)HP, Mt, (size_t)HP, E, n, HP,
+                                      (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
     th_linear_o_rows(Mt, (const int8_t *)in[7], (const int16_t *)in[8], O + (size_t)s0 * E, E, HP,
                      p->rq[5], 0, n);
 }
