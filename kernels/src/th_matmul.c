@@ -6,10 +6,12 @@
 /* Rows of a (int8 or uint8) times rows of b (int8), both contiguous along k. One
  * generic driver walks TH_TM x 2 output tiles with 1-wide / 1-high tails; the
  * tiles are per ISA (selected by #if, same results bit for bit):
- *   ARMv7E-M DSP : m >= 2, k >= 4: panels of 6 (4, 2) rows of b sign-extended once to
- *                  int16 pairs on the stack, every row of a streamed past them (LDM +
- *                  SXTB16/UXTB16 + SMLAD, row loop in assembly, rq as SMMUL + SSAT
- *                  when mul/div allow); else 2x2 tiles as CMSIS-NN
+ *   ARMv7E-M DSP : unit column (or row) stride, m >= 3, n >= 2, k <= 256, fast rq: both
+ *                  operands widened once to int16 pairs, 3x2 tiles of LDM + LDRD + 6 SMLAD
+ *                  in assembly (th_mm3, below); else m >= 2, k >= 4: panels of 6 (4, 2)
+ *                  rows of b sign-extended once to int16 pairs on the stack, every row of a
+ *                  streamed past them (LDM + SXTB16/UXTB16 + SMLAD, row loop in assembly, rq
+ *                  as SMMUL + SSAT when mul/div allow); else 2x2 tiles as CMSIS-NN
  *   x86 SSE2     : 4x2 tiles, 8 int8 per load widened to int16, PMADDWD
  *   portable C   : 4x2 tiles of int32 accumulators over contiguous bytes, which
  *                  GCC/Clang -O3 auto-vectorise on any target.
