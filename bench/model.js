@@ -51,30 +51,36 @@ function attentionParams(m) {
   return n;
 }
 
-async function instructions() {
-  for (const board of BOARDS) {
-    const why = qemuUnavailable(board);
+/** Runs `fn(board, name)` on each of [name, why-unavailable] in turn: says why a board is skipped, closes each. */
+async function onBoards(boards, fn) {
+  for (const [board, why] of boards) {
     if (why) {
       console.log(`${board}: skipped (${why})`);
       continue;
     }
     const b = await openBoard({ board, runTimeoutMs: 300000 });
     try {
-      for (const app of APPS) {
-        const row = { board, app };
-        for (const form of FORMS) {
-          const r = await runModel(b, loadModel(file(app, form)));
-          row[form] = r.total;
-          row[`${form}Exact`] = r.bitExact;
-          row[`${form}Attention`] = r.nodes.filter((n) => !/^(add|ln|ffn|gelu)/.test(n.name)).reduce((s, n) => s + n.counter, 0);
-        }
-        out.instructions.push(row);
-        process.stderr.write(`${board} ${app}: full ${row.full}, fwsa ${row.fwsa}, dft ${row.dft}\n`);
-      }
+      await fn(b, board);
     } finally {
       await b.close();
     }
   }
+}
+
+async function instructions() {
+  await onBoards(BOARDS.map((board) => [board, qemuUnavailable(board)]), async (b, board) => {
+    for (const app of APPS) {
+      const row = { board, app };
+      for (const form of FORMS) {
+        const r = await runModel(b, loadModel(file(app, form)));
+        row[form] = r.total;
+        row[`${form}Exact`] = r.bitExact;
+        row[`${form}Attention`] = r.nodes.filter((n) => !/^(add|ln|ffn|gelu)/.test(n.name)).reduce((s, n) => s + n.counter, 0);
+      }
+      out.instructions.push(row);
+      process.stderr.write(`${board} ${app}: full ${row.full}, fwsa ${row.fwsa}, dft ${row.dft}\n`);
+    }
+  });
   console.log('\nInstructions per block (QEMU -icount; every layer bit-exact unless marked ✗); attention = the MHSA part');
   console.log(table(['board', 'block', 'full', 'FWSA', 'DFT', 'attn full', 'attn FWSA', 'attn DFT', 'FWSA/full attn', 'DFT/full attn'],
     out.instructions.map((r) => [r.board, r.app, ...FORMS.map((f) => `${int(r[f])}${r[`${f}Exact`] ? '' : ' ✗'}`),
@@ -108,39 +114,29 @@ function staticFigures() {
 }
 
 async function linkShare() {
-  const boards = [['host-sim', hostSimUnavailable()], ['qemu-m4', qemuUnavailable('qemu-m4')]];
-  for (const [board, why] of boards) {
-    if (why) {
-      console.log(`${board}: skipped (${why})`);
-      continue;
-    }
-    const b = await openBoard({ board, runTimeoutMs: 300000 });
-    try {
-      for (const app of APPS) {
-        const m = loadModel(file(app, 'full'));
-        // Fastest of REPS runs each way: wall time on a shared machine is noisy.
-        const best = async (mode) => {
-          let r;
-          for (let i = 0; i < REPS; i++) {
-            const x = await runModel(b, m, { mode });
-            if (!r || x.wallMs < r.wallMs) r = x;
-          }
-          return r;
-        };
-        const layers = await best('layers');
-        let graph;
-        try {
-          graph = await best('graph');
-        } catch (e) {
-          graph = { error: e.message.split('\n')[0] };
+  await onBoards([['host-sim', hostSimUnavailable()], ['qemu-m4', qemuUnavailable('qemu-m4')]], async (b, board) => {
+    for (const app of APPS) {
+      const m = loadModel(file(app, 'full'));
+      // Fastest of REPS runs each way: wall time on a shared machine is noisy.
+      const best = async (mode) => {
+        let r;
+        for (let i = 0; i < REPS; i++) {
+          const x = await runModel(b, m, { mode });
+          if (!r || x.wallMs < r.wallMs) r = x;
         }
-        const same = graph.outputs ? Buffer.compare(Buffer.from(graph.outputs.y), Buffer.from(layers.outputs.y)) === 0 : undefined;
-        out.link.push({ board, app, layersMs: layers.wallMs, layersTotal: layers.total, graphMs: graph.wallMs, graphTotal: graph.total, graphNodeSum: graph.nodes ? graph.nodes.reduce((s, n) => s + n.counter, 0) : undefined, same, graphError: graph.error, unit: layers.counterUnit });
+        return r;
+      };
+      const layers = await best('layers');
+      let graph;
+      try {
+        graph = await best('graph');
+      } catch (e) {
+        graph = { error: e.message.split('\n')[0] };
       }
-    } finally {
-      await b.close();
+      const same = graph.outputs ? Buffer.compare(Buffer.from(graph.outputs.y), Buffer.from(layers.outputs.y)) === 0 : undefined;
+      out.link.push({ board, app, layersMs: layers.wallMs, layersTotal: layers.total, graphMs: graph.wallMs, graphTotal: graph.total, graphNodeSum: graph.nodes ? graph.nodes.reduce((s, n) => s + n.counter, 0) : undefined, same, graphError: graph.error, unit: layers.counterUnit });
     }
-  }
+  });
   console.log(`\nOne request (GRAPH) vs layer by layer: host wall time of the block run (writes excluded, fastest of ${REPS}), full MHSA form`);
   console.log(table(['board', 'block', 'layers ms', 'graph ms', 'link share', 'counter layers', 'counter graph', 'node sum', 'same bytes'],
     out.link.map((r) => [r.board, r.app, int(r.layersMs), r.graphMs === undefined ? 'n/a' : int(r.graphMs),
