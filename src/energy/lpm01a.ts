@@ -366,18 +366,21 @@ export class Lpm01aSource implements EnergySource {
       stopSent = true;
       await this.stop(acq);
       if (acq.fault) throw acq.fault;
-      this.checkCount(acq, t1 - t0);
       const minS = counterSeconds(report, report.repeat, this.board);
       const minSamples = minS === null ? null : minS * this.spec.freqHz;
       let found;
       try {
         found = findLpm01aWindow(acq.events, minSamples, this.spec.edge, Math.ceil(0.01 * this.spec.freqHz) + 2);
       } catch (e) {
+        this.checkCount(acq, t1 - t0); // lost samples explain a missing window best
         throw new Error(`${this.where()}: ${(e as Error).message} (${acq.total} samples)`);
       }
+      // The board's counter first: exact, and about the window itself. The host clock is only a lower
+      // bound, which a slow host can push past a loss the counter would name.
       if (minSamples !== null && found.count + 2 < minSamples) {
         throw new Error(`${this.where()}: lost samples: the trigger window holds ${found.count} samples but the board's counter says its runs took ${formatSI(minS!, 's')} = ${Math.ceil(minSamples)} samples at ${formatSI(this.spec.freqHz, 'Hz')}; measurement discarded`);
       }
+      this.checkCount(acq, t1 - t0);
       if (found.count === 0) {
         throw new Error(`${this.where()}: the trigger window held no samples (shorter than one ${formatSI(1 / this.spec.freqHz, 's')} sample period); raise repeat`);
       }
