@@ -2,6 +2,8 @@
 // repository (the addon and host-sim build in the consumer's npm install; the TypeScript was
 // built by `prepare` at pack time), and a script there does require('tinyhil'), opens host-sim,
 // runs a kernel and checks it bit-exact. Needs only the npm registry for the dependencies.
+// It packs a copy of the sources: `prepare` rewrites dist/, and other suites running at the
+// same time spawn run-hil.js from the repository's dist/ (a half-written module there broke them).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +15,12 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 t.test('npm pack -> install in a fresh project -> script runs a kernel on host-sim bit-exact', { timeout: 1_200_000 }, async (t) => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tinyhil-pack-'));
-  const pack = spawnSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  const distStamp = fs.statSync(path.join(root, 'dist', 'cli.js')).mtimeMs;
+  const src = path.join(work, 'src');
+  const skip = new Set(['node_modules', 'build', 'dist', '.git'].map((d) => path.join(root, d)));
+  fs.cpSync(root, src, { recursive: true, filter: (f) => !skip.has(f) });
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'), 'dir');
+  const pack = spawnSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: src, encoding: 'utf8', timeout: 600_000 });
   t.equal(pack.status, 0, pack.stderr.slice(-2000));
   const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = info[0].files.map((f) => f.path);
@@ -46,5 +53,6 @@ const { HilBoard, generateInputs, runGolden, compare } = require('tinyhil');
   t.same(JSON.parse(run.stdout.trim()), { board: 'host-sim', mismatch: null, spec: null, n: 2 * 7 * 3 });
   // The types resolve through "exports"/"types".
   t.ok(fs.existsSync(path.join(proj, 'node_modules', 'tinyhil', 'dist', 'index.d.ts')));
+  t.equal(fs.statSync(path.join(root, 'dist', 'cli.js')).mtimeMs, distStamp, "the repository's dist/ was not rewritten");
   fs.rmSync(work, { recursive: true, force: true });
 });
