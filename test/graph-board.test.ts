@@ -164,7 +164,7 @@ for (const [name, why] of boards) {
 
     await t.test('abort() stops a GRAPH between nodes; the board then answers the next request', async (t) => {
       const max = board.info.maxRepeat ?? 1_000_000;
-      await t.rejects(board.runGraph(blk.nodes, { repeat: max + 1 }), { message: `repeat = ${max + 1} for GRAPH: ${name} accepts at most ${max} (its HELLO max_repeat)` });
+      await t.rejects(board.runGraph(blk.nodes, { repeat: max + 1 }), { message: `runGraph: repeat: expected an integer in 1..${max} (${name}'s HELLO max_repeat), found ${max + 1}` });
       // ABORT once the GRAPH frame is surely on the board (sent, then 1 s for a slow emulated link):
       // an ABORT that overtakes its request finds nothing running (completed 0) and proves nothing.
       const sent = new Promise<void>((r) => {
@@ -200,7 +200,7 @@ for (const [name, why] of boards) {
       t.equal(e2.node, 6);
       t.equal(e2.nodeCodeName, 'OVERLAP');
       await t.rejects(board.runGraph([{ ...blk.nodes[0], kernel: 'nope' }]), /Unknown kernel "nope"/);
-      await t.rejects(board.runGraph([{ ...blk.nodes[1], cores: 99 }]), { message: `node 0 (res1: add): cores = 99, ${name} runs 1..${board.info.nCores}` });
+      await t.rejects(board.runGraph([{ ...blk.nodes[1], cores: 99 }]), { message: `runGraph node 0 (res1: add): cores: expected an integer in 1..${board.info.nCores} (${name}'s cores), found 99` });
     });
   });
 }

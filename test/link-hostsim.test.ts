@@ -80,15 +80,20 @@ t.test('host-sim over a pty', { skip }, async (t) => {
     const inputs = native.kernelSizes('mhsa', shape).inputs.map((n) => new Uint8Array(n));
     const before = board.client.stats.requests;
     await t.rejects(board.run({ kernel: 'mhsa', shape, rq: new Array(6).fill([385, 16]), inputs }), {
-      message: 'Shape S=512 E=64 P=64 H=8 of mhsa needs 3345536 bytes of arena but host-sim has 1048576',
+      message: "run mhsa: shape: expected tensors that fit host-sim's arena of 1048576 bytes, found S=512 E=64 P=64 H=8 (3345536 bytes)",
     });
     t.equal(board.client.stats.requests, before, 'no request sent');
   });
 
-  t.test('the board refuses a bad rq with BAD_RQ (not retried)', async (t) => {
+  t.test('a bad rq: the host refuses it, and so does the board with BAD_RQ (not retried)', async (t) => {
     const req = makeRequest('linear_qk', { S: 2, E: 3, P: 4, H: 1 }, 1);
-    req.rq = [[385, 40]];
-    const e = (await board.run(req).catch((e) => e)) as BoardError;
+    const { layout, kernelId } = board.plan(req);
+    const before = board.client.stats.requests;
+    await t.rejects(board.run({ ...req, rq: [[385, 40]] }), { message: 'run linear_qk: rq[0][1]: expected a div in 0..31, found 40' });
+    t.equal(board.client.stats.requests, before, 'no request sent');
+    const p = { kernelId, nCores: 1, split: 0, shape: { ...req.shape, T: 0 }, rq: [[385, 40]] as Array<[number, number]>, consts: [], repeat: 1,
+      inputOffsets: layout.inputOffsets, outputOffset: layout.outputOffset, scratchOffset: layout.scratchOffset, scratchBytes: layout.scratchBytes };
+    const e = (await board.client.run(p).catch((e) => e)) as BoardError;
     t.type(e, BoardError);
     t.equal(e.codeName, 'BAD_RQ');
     t.equal(e.requestName, 'RUN');

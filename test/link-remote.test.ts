@@ -39,7 +39,7 @@ function expected(req: RunRequest): Uint8Array {
 function request(kernel: string, S: number, E: number, seed: number, cores = 1): RunRequest {
   const sizes = catalog.kernelSizes(kernel, { S, E, P: 1, H: 1 });
   const r = rnd(seed);
-  return { kernel, shape: { S, E, P: 1, H: 1 }, rq: [[1, 0]], inputs: sizes.inputs.map((n) => r(n)), cores };
+  return { kernel, shape: { S, E, P: 1, H: 1 }, rq: Array.from({ length: catalog.kernelInfo(kernel).nRq }, (): [number, number] => [1, 0]), inputs: sizes.inputs.map((n) => r(n)), cores };
 }
 
 t.test('connect fills BoardInfo from HELLO', async (t) => {
@@ -103,13 +103,15 @@ t.test('refusals happen before anything is sent', async (t) => {
   const { board, sent } = await setup({ arenaBytes: 4096, name: 'tiny' });
   const n = sent.length;
   const big = request('rev', 40, 40, 1);
-  await t.rejects(board.run(big), { message: 'Shape S=40 E=40 P=1 H=1 of rev needs 4800 bytes of arena but tiny has 4096' });
+  await t.rejects(board.run(big), { message: "run rev: shape: expected tensors that fit tiny's arena of 4096 bytes, found S=40 E=40 P=1 H=1 (4800 bytes)" });
   const bad = request('xor', 2, 2, 1);
   bad.inputs[1] = new Uint8Array(3);
-  await t.rejects(board.run(bad), { message: 'xor input B for S=2 E=2 P=1 H=1 is 4 bytes, got 3' });
-  await t.rejects(board.run({ ...request('xor', 2, 2, 1), inputs: [new Uint8Array(4)] }), { message: 'xor takes 2 inputs (A, B), got 1' });
-  await t.rejects(board.run({ ...request('xor', 2, 2, 1), cores: 3 }), { message: 'cores = 3 for xor: tiny runs 1..2' });
-  await t.rejects(board.run({ ...request('addb', 2, 2, 1), rq: [] }), { message: 'addb needs 1 rq pairs, got 0' });
+  await t.rejects(board.run(bad), { message: 'run xor: inputs[1]: expected 4 bytes (B at S=2 E=2 P=1 H=1), found 3 bytes' });
+  await t.rejects(board.run({ ...request('xor', 2, 2, 1), inputs: [new Uint8Array(4)] }), { message: 'run xor: inputs: expected 2 input buffers (A, B), found 1' });
+  await t.rejects(board.run({ ...request('xor', 2, 2, 1), cores: 3 }), { message: "run xor: cores: expected an integer in 1..2 (tiny's cores), found 3" });
+  await t.rejects(board.run({ ...request('addb', 2, 2, 1), rq: [] }), { message: 'run addb: rq: expected 1 [mul, div] pair, found 0 pairs' });
+  await t.rejects(board.run({ ...request('addb', 2, 2, 1), rq: [[1, 32]] }), { message: 'run addb: rq[0][1]: expected a div in 0..31, found 32' });
+  await t.rejects(board.run({ ...request('xor', 2, 2, 1), repeat: 0 }), { message: 'run xor: repeat: expected an integer in 1..4294967295 (a u32), found 0' });
   await t.rejects(board.run({ ...request('xor', 2, 2, 1), kernel: 'nope' }), { message: 'Unknown kernel "nope"' });
   t.equal(sent.length, n, 'no byte was written for any refused request');
 });

@@ -84,7 +84,7 @@ t.test('qemu-rv32 -smp 3: HELLO says 3 cores; 4 are refused; 1 core has no waits
   const rq = KERNELS.linear_qk.defaultRq;
   // The host refuses first; the firmware too, when asked directly.
   const hostErr = await b.run({ kernel: 'linear_qk', shape, rq, inputs, cores: 4 }).catch((e: unknown) => e);
-  t.match((hostErr as Error).message, 'cores = 4 for linear_qk: qemu-rv32 runs 1..3');
+  t.match((hostErr as Error).message, "run linear_qk: cores: expected an integer in 1..3 (qemu-rv32's cores), found 4");
   const err = await b.client
     .run({ kernelId: KERNELS.linear_qk.id, nCores: 4, split: 0, shape, rq, consts: [], repeat: 1, inputOffsets: [0, 4096, 8192], outputOffset: 12288, scratchOffset: 0, scratchBytes: 0 })
     .catch((e: unknown) => e);

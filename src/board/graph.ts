@@ -4,6 +4,7 @@
 import { GRAPH_MAX_NODES, GRAPH_HDR_BYTES, GRAPH_REPLY_FIXED_BYTES, FRAME_OVERHEAD, RUN_REPLY_FIXED_BYTES, SPLIT_HEADS, SPLIT_ROWS } from '../protocol/constants';
 import type { RunParams, RunReply } from '../protocol/frame';
 import type { KernelCatalog } from './layout';
+import { checkCores, checkOnBoard, checkRqConsts } from './requestChecks';
 import type { BoardInfo, CounterKind, Shape } from './types';
 
 /**
@@ -61,17 +62,13 @@ export interface GraphResult {
 
 /** A node's RUN parameters after the host-side checks (kernel on the board, same id, cores, counts). */
 export function nodeParams(n: GraphNode, index: number, info: BoardInfo, catalog: KernelCatalog): { params: RunParams; outputBytes: number } {
-  const label = `node ${index} (${n.name ? `${n.name}: ` : ''}${n.kernel})`;
+  const label = `runGraph node ${index} (${n.name ? `${n.name}: ` : ''}${n.kernel})`;
   const k = catalog.kernelInfo(n.kernel);
-  const onBoard = info.kernels.find((x) => x.name === n.kernel);
-  if (!onBoard) throw new Error(`${label}: kernel ${n.kernel} is not in ${info.name}'s firmware`);
-  if (onBoard.id !== k.id) throw new Error(`${label}: kernel ${n.kernel} has id ${onBoard.id} on ${info.name} but ${k.id} on the host`);
-  const cores = n.cores ?? 1;
-  if (!Number.isInteger(cores) || cores < 1 || cores > info.nCores) throw new RangeError(`${label}: cores = ${cores}, ${info.name} runs 1..${info.nCores}`);
-  if (n.rq.length < k.nRq) throw new RangeError(`${label}: needs ${k.nRq} rq pairs, got ${n.rq.length}`);
-  if ((n.consts?.length ?? 0) < k.nConsts) throw new RangeError(`${label}: needs ${k.nConsts} consts, got ${n.consts?.length ?? 0}`);
-  if (n.inputOffsets.length !== k.inputs.length) {
-    throw new RangeError(`${label}: takes ${k.inputs.length} input offsets (${k.inputs.map((i) => i.name).join(', ')}), got ${n.inputOffsets.length}`);
+  checkOnBoard(label, n.kernel, k.id, info);
+  const cores = checkCores(label, n.cores, info);
+  checkRqConsts(label, n.kernel, k, n.rq, n.consts);
+  if (!Array.isArray(n.inputOffsets) || n.inputOffsets.length !== k.inputs.length) {
+    throw new RangeError(`${label}: inputOffsets: expected ${k.inputs.length} offsets (${k.inputs.map((i) => i.name).join(', ')}), found ${Array.isArray(n.inputOffsets) ? n.inputOffsets.length : String(n.inputOffsets)}`);
   }
   const shape = { ...n.shape, T: n.shape.T ?? (k.usesT ? n.shape.S : 0) };
   const outputBytes = catalog.kernelSizes(n.kernel, shape).output;

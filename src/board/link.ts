@@ -8,6 +8,7 @@ import type { HelloInfo } from '../protocol/frame';
 import type { Transport } from '../transport/types';
 import { GraphNode, GraphNodeResult, GraphResult, chunkNodes, nodeParams, nodeResult } from './graph';
 import { ArenaLayout, KernelCatalog, layoutArena, shapeText } from './layout';
+import { checkCores, checkInputs, checkOnBoard, checkRepeat, checkRqConsts } from './requestChecks';
 import type { Board, BoardInfo, CounterKind, RunRequest, RunResult } from './types';
 
 export interface LinkBoardOptions extends ClientOptions {
@@ -118,43 +119,17 @@ export class LinkBoard implements Board {
   /** Checks the request and lays out the arena; throws before anything is sent. */
   plan(req: RunRequest): { layout: ArenaLayout; kernelId: number; cores: number } {
     const k = this.catalog.kernelInfo(req.kernel);
-    const onBoard = this.info.kernels.find((x) => x.name === req.kernel);
-    if (!onBoard) {
-      throw new Error(`Kernel ${req.kernel} is not in ${this.info.name}'s firmware (has: ${this.info.kernels.map((x) => x.name).join(', ')})`);
-    }
-    if (onBoard.id !== k.id) {
-      throw new Error(`Kernel ${req.kernel} has id ${onBoard.id} on ${this.info.name} but ${k.id} on the host: firmware and host disagree`);
-    }
-    const cores = req.cores ?? 1;
-    if (!Number.isInteger(cores) || cores < 1 || cores > this.info.nCores) {
-      throw new RangeError(`cores = ${cores} for ${req.kernel}: ${this.info.name} runs 1..${this.info.nCores}`);
-    }
-    const repeat = req.repeat ?? 1;
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
-    const maxRepeat = this.info.maxRepeat;
-    if (maxRepeat !== undefined && repeat > maxRepeat) {
-      throw new RangeError(`repeat = ${repeat} for ${req.kernel}: ${this.info.name} accepts at most ${maxRepeat} (its HELLO max_repeat)`);
-    }
-    if (req.kernel === 'gelu' && !((req.consts?.[0] ?? 0) > 0)) {
-      throw new RangeError(`gelu: consts[0] (qb) must be > 0, got ${req.consts?.[0]} (docs/kernels.md)`);
-    }
-    if (req.rq.length < k.nRq) throw new RangeError(`${req.kernel} needs ${k.nRq} rq pairs, got ${req.rq.length}`);
-    if ((req.consts?.length ?? 0) < k.nConsts) throw new RangeError(`${req.kernel} needs ${k.nConsts} consts, got ${req.consts?.length ?? 0}`);
+    const label = `run ${req.kernel}`;
+    checkOnBoard(label, req.kernel, k.id, this.info);
+    const cores = checkCores(label, req.cores, this.info);
+    checkRepeat(label, req.repeat, this.info);
+    checkRqConsts(label, req.kernel, k, req.rq, req.consts);
     const shape = k.usesT ? { ...req.shape, T: req.shape.T ?? req.shape.S } : req.shape;
     const sizes = this.catalog.kernelSizes(req.kernel, shape);
-    if (req.inputs.length !== sizes.inputs.length) {
-      throw new RangeError(`${req.kernel} takes ${sizes.inputs.length} inputs (${k.inputs.map((i) => i.name).join(', ')}), got ${req.inputs.length}`);
-    }
-    req.inputs.forEach((buf, i) => {
-      if (buf.length !== sizes.inputs[i]) {
-        throw new RangeError(`${req.kernel} input ${k.inputs[i]?.name ?? i} for ${shapeText(req.shape)} is ${sizes.inputs[i]} bytes, got ${buf.length}`);
-      }
-    });
+    checkInputs(label, k.inputs.map((i) => i.name), sizes.inputs, req.inputs, shapeText(req.shape));
     const layout = layoutArena(sizes.inputs, sizes.output, this.catalog.scratchBytes(req.kernel, shape, cores));
     if (layout.total > this.info.arenaBytes) {
-      throw new RangeError(
-        `Shape ${shapeText(req.shape)} of ${req.kernel} needs ${layout.total} bytes of arena but ${this.info.name} has ${this.info.arenaBytes}`,
-      );
+      throw new RangeError(`${label}: shape: expected tensors that fit ${this.info.name}'s arena of ${this.info.arenaBytes} bytes, found ${shapeText(req.shape)} (${layout.total} bytes)`);
     }
     return { layout, kernelId: k.id, cores };
   }
@@ -308,12 +283,8 @@ export class LinkBoard implements Board {
    */
   async runGraph(nodes: GraphNode[], opts: { repeat?: number } = {}): Promise<GraphResult> {
     if (nodes.length === 0) throw new RangeError('runGraph: no nodes');
-    const repeat = opts.repeat ?? 1;
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`repeat = ${repeat}: must be an integer ≥ 1`);
     if (this.needHello) await this.rehello();
-    if (this.info.maxRepeat !== undefined && repeat > this.info.maxRepeat) {
-      throw new RangeError(`repeat = ${repeat} for GRAPH: ${this.info.name} accepts at most ${this.info.maxRepeat} (its HELLO max_repeat)`);
-    }
+    const repeat = checkRepeat('runGraph', opts.repeat, this.info);
     const planned = nodes.map((n, i) => nodeParams(n, i, this.info, this.catalog));
     const chunks = chunkNodes(planned.map((p) => p.params), this.info.maxFrame);
     const results: GraphNodeResult[] = [];
