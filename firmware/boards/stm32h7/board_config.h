@@ -8,5 +8,6 @@
 #define TH_TRIGGER_GPIO 0x58020400u /* GPIOB; PB0 drives LD1 (UM2407), free on CN11 for a monitor */
 #define TH_TRIGGER_PIN 0u
 #define TH_DWT_UNLOCK 1
+#define TH_USART_FIFO 1 /* USART3 has 16-byte FIFOs (RM0433 48.4); the L476's USART has none */
 
 #endif

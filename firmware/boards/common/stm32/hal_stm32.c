@@ -59,7 +59,15 @@ void hal_init(void) {
   USART_CR1(TH_USART_BASE) = 0;
   USART_BRR(TH_USART_BASE) = (th_stm32_clock.usart_hz + TH_UART_BAUD / 2u) / TH_UART_BAUD;
   USART_CR3(TH_USART_BASE) = USART_CR3_OVRDIS;
+#ifdef TH_USART_FIFO
+  /* FIFO mode, set while UE = 0 as RM0433 requires: RXNE/TXE (bits 5, 7) then read RXFNE/TXFNF,
+   * and 16 bytes wait in the RX FIFO while a repeat runs, so an ABORT (9 bytes on the wire)
+   * survives a repeat of any length. */
+  USART_CR1(TH_USART_BASE) = USART_CR1_FIFOEN;
+  USART_CR1(TH_USART_BASE) = USART_CR1_FIFOEN | USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
+#else
   USART_CR1(TH_USART_BASE) = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE;
+#endif
   th_gpio_out(TH_TRIGGER_GPIO, TH_TRIGGER_PIN);
   trigger_pin(1); /* idle high: the window is marked by low pulses */
   th_irq_enable();

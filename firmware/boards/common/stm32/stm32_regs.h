@@ -16,6 +16,7 @@
 #define USART_CR1_UE (1u << 0)
 #define USART_CR1_RE (1u << 2)
 #define USART_CR1_TE (1u << 3)
+#define USART_CR1_FIFOEN (1u << 29) /* RM0433 48.7.1 (H7 only): RX/TX FIFOs of 16 bytes */
 #define USART_CR3_OVRDIS (1u << 12) /* a missed byte must not stop reception: the host resends */
 #define USART_ISR_ORE (1u << 3)
 #define USART_ISR_RXNE (1u << 5)
