@@ -124,13 +124,26 @@ function buildBoard(board, { noDsp, testFault, clean }) {
   return { name, elf: path.relative(ROOT, elf), ...sizes(sizeTool, elf) };
 }
 
-function report(results) {
+// Rows of an earlier report for the boards not built this time (a build of one board, e.g. the
+// TEST_FAULT firmware a test makes, keeps the others' sizes in the file).
+function earlierRows(file, names) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(/\s{2,}/))
+    .filter((c) => c.length === 7 && !names.has(c[0]));
+}
+
+function report(results, kept = []) {
   const head = ['board', 'text', 'data', 'bss', 'stack', 'arena', 'elf / status'];
-  const rows = results.map((r) =>
+  const rows = kept.concat(results.map((r) =>
     r.skipped ? [r.name, '-', '-', '-', '-', '-', `skipped: ${r.skipped}`]
       : r.error ? [r.name, '-', '-', '-', '-', '-', 'FAILED (see above)']
         : [r.name, r.text, r.data, r.bss, r.stack, r.arena, r.elf].map(String),
-  );
+  )).sort((x, y) => x[0].localeCompare(y[0]));
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 6 ? 0 : String(r[i]).length))));
   const fmt = (r) => r.map((c, i) => (i === 0 || i === 6 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ').trimEnd();
   return ['tinyhil firmware sizes (bytes; bss excludes stack and arena)', fmt(head), ...rows.map(fmt)].join('\n') + '\n';
@@ -161,10 +174,11 @@ function main() {
       }
     }
   }
-  const text = report(results);
+  const file = path.join(ROOT, 'build', 'firmware-sizes.txt');
+  const kept = earlierRows(file, new Set(results.map((r) => r.name)));
   fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'build', 'firmware-sizes.txt'), text);
-  process.stdout.write(`\n${text}(written to build/firmware-sizes.txt)\n`);
+  fs.writeFileSync(file, report(results, kept));
+  process.stdout.write(`\n${report(results)}(written to build/firmware-sizes.txt${kept.length ? `, with ${kept.length} earlier rows kept` : ''})\n`);
   process.exit(results.some((r) => r.error) ? 1 : 0);
 }
 
