@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
+import { qemuUnavailable } from '../src/board/qemu';
 
 const root = path.resolve(__dirname, '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'run-hil.js'), ...args], { encoding: 'utf8', cwd: root, timeout: 180000 });
@@ -40,6 +41,14 @@ t.test('the per-layer table, block total, JSON, results and a dump the Python mo
     t.equal(py.status, 0, py.stdout + py.stderr);
     t.equal(py.stdout.trim().split('\n')[0], `${path.join(dir, 'radar-full')}: block radar-full agrees (13 nodes recomputed, 1 board outputs)`, py.stderr);
   }
+});
+
+t.test('--cores on qemu-rv32 starts that many harts: every layer runs on them, bit-exact', { skip: qemuUnavailable('qemu-rv32') ?? false }, async (t) => {
+  const r = cli('model', ex('ecg-dft.yml'), '--board', 'qemu-rv32', '--cores', '4', '-q');
+  t.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines[0], `model ecg-dft (${ex('ecg-dft.yml')}) on qemu-rv32, 4 core(s), layer by layer (one RUN per node)`);
+  t.match(lines[lines.length - 1], /^(\d+) of \1 layers bit-exact$/);
 });
 
 t.test('bad input exits 2 with one line naming the file, position and field', async (t) => {

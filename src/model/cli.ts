@@ -41,7 +41,7 @@ export function blockJson(r: BlockResult): object {
   return { ...rest, outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { bytes: v.length }])) };
 }
 
-async function modelCommand(file: string, o: ModelOpts, open: (name: string, port?: string) => Promise<Board>): Promise<number> {
+async function modelCommand(file: string, o: ModelOpts, open: (name: string, port?: string, cores?: number) => Promise<Board>): Promise<number> {
   const m = loadModel(file);
   const cores = intOpt('--cores', o.cores, 1, 8) ?? 1;
   const repeat = intOpt('--repeat', o.repeat, 1, 1_000_000) ?? 1;
@@ -52,7 +52,7 @@ async function modelCommand(file: string, o: ModelOpts, open: (name: string, por
   if (e && o.energy && e.parseEnergySpec(o.energy).kind !== 'model') energy = await e.openEnergySource(o.energy, { name: o.board, clockHz: 0, counterKind: 'cycles' });
   let board: Board;
   try {
-    board = await open(o.board, o.port);
+    board = await open(o.board, o.port, cores);
   } catch (err) {
     await energy?.close();
     throw err;
@@ -113,7 +113,7 @@ async function modelCommand(file: string, o: ModelOpts, open: (name: string, por
 }
 
 /** Adds the `model` command to the program; `open` opens a board by name (and port). */
-export function addModelCommand(program: Command, open: (name: string, port?: string) => Promise<Board>): void {
+export function addModelCommand(program: Command, open: (name: string, port?: string, cores?: number) => Promise<Board>): void {
   program
     .command('model')
     .description('run an encoder block (model file, docs/models.md) on a board: per-layer bit-exactness, counters, memory')

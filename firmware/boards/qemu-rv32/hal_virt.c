@@ -50,6 +50,7 @@ static uint32_t harts_online; /* harts 1..7 that checked in */
 static uint64_t mtime(void);
 static void count_harts(void);
 void th_rv_fault_init(void); /* firmware/boards/common/riscv/fault.c */
+void th_rv_hart_guard(uint32_t hart);
 
 void hal_init(void) {
   if (initialised) return;
@@ -150,6 +151,7 @@ static void count_harts(void) {
 /* Entered by harts 1..7 from start.S with their own stack. */
 void th_rv_secondary(uint32_t hart);
 void th_rv_secondary(uint32_t hart) {
+  th_rv_hart_guard(hart);
   __asm volatile("csrs mie, %0" ::"r"(MIE_MSIE));
   while (!__atomic_load_n(&harts_go, __ATOMIC_ACQUIRE)) th_cl_relax();
   __atomic_add_fetch(&harts_online, 1u, __ATOMIC_ACQ_REL);

@@ -1,7 +1,8 @@
 /* fault.c - RV32 machine-mode fault handling (qemu-rv32): any trap sends a FAULT frame
  * (firmware/core/th_fault.h; RISC-V fields in docs/protocol.md) and resets the machine; a locked
- * PMP region with no access guards the bottom of hart 0's stack, so an overflow faults instead of
- * running into .bss; the stack is painted so HELLO can report its high-water mark.
+ * PMP region with no access guards the bottom of every hart's stack, so an overflow faults instead
+ * of running into .bss or the next hart's stack; hart 0's stack is painted so HELLO can report its
+ * high-water mark.
  * Sources: RISC-V Privileged Architecture 20211203, 3.1.15 mcause (exception codes, table 3.6),
  * 3.1.16 mtval, 3.7 PMP (pmpcfg L/A/R/W/X, NAPOT encoding); QEMU hw/riscv/virt.c (VIRT_TEST at
  * 0x100000) and hw/misc/sifive_test.c (writing 0x7777 requests a system reset). */
@@ -20,6 +21,15 @@
 #define CSR_READ(name, v) __asm volatile("csrr %0, " #name : "=r"(v))
 
 extern uint32_t _sstack[], _estack[];
+extern uint8_t _ehart_stacks[], __hart_stack_size[]; /* sections.ld, start.S */
+
+/* pmp0 of the calling hart (PMP registers are per hart): NAPOT over the 32 bytes at `base`
+ * (pmpaddr = base/4 | (size/8 - 1)), no R/W/X, locked so that machine mode is checked too.
+ * Addresses no entry matches stay open to M-mode. */
+static void guard(uintptr_t base) {
+  __asm volatile("csrw pmpaddr0, %0" ::"r"(((uint32_t)base >> 2) | (TH_GUARD_BYTES / 8u - 1u)));
+  __asm volatile("csrw pmpcfg0, %0" ::"r"(PMP_L | PMP_NAPOT));
+}
 
 /* From hal_init, on hart 0's stack, before any kernel runs. */
 void th_rv_fault_init(void) {
@@ -27,10 +37,12 @@ void th_rv_fault_init(void) {
   __asm volatile("mv %0, sp" : "=r"(sp));
   /* Above the guard: QEMU 7.2 keeps a locked PMP entry across the reset that follows a fault. */
   for (p = _sstack + TH_GUARD_BYTES / 4u; p < sp - 16; p++) *p = TH_STACK_PAINT;
-  /* pmp0: NAPOT over the 32 bytes at _sstack (pmpaddr = base/4 | (size/8 - 1)), no R/W/X, locked
-   * so that machine mode is checked too. Addresses no entry matches stay open to M-mode. */
-  __asm volatile("csrw pmpaddr0, %0" ::"r"(((uint32_t)(uintptr_t)_sstack >> 2) | (TH_GUARD_BYTES / 8u - 1u)));
-  __asm volatile("csrw pmpcfg0, %0" ::"r"(PMP_L | PMP_NAPOT));
+  guard((uintptr_t)_sstack);
+}
+
+/* Hart h > 0, first thing on its own stack (top _ehart_stacks - (h - 1) * size, start.S). */
+void th_rv_hart_guard(uint32_t hart) {
+  guard((uintptr_t)(_ehart_stacks - hart * (uintptr_t)__hart_stack_size));
 }
 
 int hal_stack(uint32_t *size, uint32_t *used) {
