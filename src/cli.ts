@@ -228,9 +228,9 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the tinyhil version')
     .allowExcessArguments(true) // a stray word is an unknown command (below), not "too many arguments"
     .description('tinyhil: run int8 Tiny-Transformer kernels on a board, check them bit-exact against the golden model, count cycles')
-    .option('-c, --config <file>', 'sweep config (reference testConfig.yml keys)', DEFAULT_CONFIG)
-    .addOption(new Option('-b, --board <name>', 'board: host, host-sim, qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
-    .addOption(new Option('-p, --port <url>', 'board link: /dev/ttyACM0, a pty, tcp://host:port, rfc2217://host:port').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
+    .addOption(new Option('-c, --config <file>', 'sweep config (reference testConfig.yml keys)').default(DEFAULT_CONFIG, 'examples/testConfig.yml of this package'))
+    .addOption(new Option('-b, --board <name>', 'board: host, host-sim, qemu-m4, qemu-m7, qemu-rv32, stm32h7, stm32l4, gap9; repeat for several').argParser((v: string, prev: string[]) => [...prev, v]).default([], 'host-sim'))
+    .addOption(new Option('-p, --port <url>', 'board link: /dev/ttyACM0, a pty, tcp://host:port, rfc2217://host:port; one per --board').argParser((v: string, prev: string[]) => [...prev, v]).default([], 'none: QEMU and host-sim start their own'))
     .option('--boards <file>', 'boards file: YAML list of { name, port?, energy? } (instead of --board/--port)')
     .option('--json <file>', 'write the results as one JSON file at the end')
     .option('--results <file>', 'append every finished point as a JSON line (survives crashes)')
