@@ -3,7 +3,8 @@
 // 16 scores, a tail word overlapping the row's last full one, a pair table for the sum), qk_softmax
 // with scores spread over the whole int8 range (small rq: the softmax tables see every distance),
 // mhsa_dft at tile sizes that leave odd last tiles (the DSP path regroups a core's rows into tiles
-// of a multiple of 6 and lets an odd last tile take one row along) and mhsa_fwsa with E <= P (all
+// of a multiple of 6 and lets an odd last tile take one row along; tiles of 12 rows or more run the
+// scores and A.V on the 3x2 path, with odd P and S there) and mhsa_fwsa with E <= P (all
 // heads through the M buffer) and E > P. Each point draws its own rq pairs from a seeded stream.
 import t from 'tap';
 import { QEMU_BOARDS, qemuUnavailable, type QemuBoardName } from '../src/board/qemu';
@@ -28,8 +29,9 @@ function points(): Point[] {
   const out: Point[] = [];
   for (let n = 1; n <= 100; n++) out.push({ kernel: 'softmax', S: 2, E: n, P: 1, H: 1 });
   for (const S of [33, 36, 47, 64, 81]) out.push({ kernel: 'qk_softmax', S, E: 1, P: 9, H: 2, rq: [[1 + rnd(64), 12]] });
-  for (const [S, T] of [[81, 8], [37, 5], [40, 7], [13, 13], [25, 1], [31, 6], [2, 1]]) {
-    out.push({ kernel: 'mhsa_dft', S, E: 12, P: 8, H: 2, T, rq: rqs(6) });
+  for (const [S, T, P] of [[81, 8, 8], [37, 5, 8], [40, 7, 8], [13, 13, 8], [25, 1, 8], [31, 6, 8], [2, 1, 8],
+    [81, 12, 8], [50, 18, 7], [47, 47, 5], [64, 24, 9], [81, 81, 8], [29, 14, 3]]) {
+    out.push({ kernel: 'mhsa_dft', S, E: 12, P, H: 2, T, rq: rqs(6) });
   }
   for (const [S, E, P] of [[30, 8, 16], [17, 12, 12], [5, 30, 30], [20, 16, 8]]) out.push({ kernel: 'mhsa_fwsa', S, E, P, H: 3, rq: rqs(5) });
   return out;

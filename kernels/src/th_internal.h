@@ -137,6 +137,10 @@ void th_mm_i8_u8b(const int8_t *a, size_t lda, const uint8_t *b, size_t ldb, int
 /* ARM DSP only: rows of a streamed past a panel of b (small n), no bias. */
 void th_mm_i8_panel(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,
                     int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs, ptrdiff_t cs);
+/* ARM DSP only: out[i*rs + j] = rq(a_i . b_j), i < m, j < n, on the 3x2 path (a int8, or uint8
+ * when zext_a); returns 0 without doing anything when that path does not apply. */
+int th_mm_3x2(const void *a, int zext_a, size_t lda, const int8_t *b, size_t ldb, int32_t m,
+              int32_t n, int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs);
 /* ARM DSP only: a bias per row of a; returns 0 without doing anything when it does not apply
  * (m < 2, k < 4, k > 256, or rq outside the fast form): then use th_mm_i8. */
 int th_mm_i8_rowbias(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, int32_t m, int32_t n,

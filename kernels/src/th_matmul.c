@@ -1096,6 +1096,15 @@ void th_mm_i8_panel(const int8_t *a, size_t lda, const int8_t *b, size_t ldb, in
   else th_mm_i8(a, lda, b, ldb, m, n, k, NULL, rq, out, rs, cs);
 }
 
+/* The 3x2 path alone (no bias, row-major out): a (int8, or uint8 when zext_a) as row triples, b
+ * widened per call. Returns 0 (nothing done) when it does not apply (m < 3, n < 2, k above the
+ * unrolled loop, rq outside the fast form, operands that do not fit TH_MM3_WORDS, or no 3x2 path
+ * on this board): lets mhsa_dft choose it for large tiles and keep its panel path otherwise. */
+int th_mm_3x2(const void *a, int zext_a, size_t lda, const int8_t *b, size_t ldb, int32_t m,
+              int32_t n, int32_t k, th_rq rq, int8_t *out, ptrdiff_t rs) {
+  return th_mm3(a, zext_a, lda, b, ldb, 0, m, n, k, NULL, 0, TH_MM3_COLBIAS, 1, rq, out, rs, 0);
+}
+
 /* Rows of int8 a times rows of UINT8 b (the DSP panel zero-extends b): lets mhsa_dft stream the
  * big V_h past a panel of its small probability tile instead of widening V_h per tile. Same
  * sums as th_mm_u8 with the operands swapped, so the same bytes. k <= 65535. */

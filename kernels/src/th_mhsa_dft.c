@@ -33,13 +33,22 @@ static void th_dft_tile(const th_params *p, const void *const in[], const int8_t
 }
 
 #if defined(TH_HAVE_MM_I8_U8B)
+/* Tiles of at least this many rows run the scores and A.V on the 3x2 path, K_h and V_h widened per
+ * tile (where it applies); smaller tiles stream K_h and V_h past a panel of the tile. Measured on
+ * qemu-m4 at S81 E32 P32 H8 (mhsa_dft over mhsa): 6-row tiles +22.2% streamed, +26.7% widened;
+ * 12-row tiles +19.1% streamed, +14.0% widened; one tile of 81 rows +16.0% and +4.1%. */
+#ifndef TH_DFT_3X2_ROWS
+#define TH_DFT_3X2_ROWS 12
+#endif
+
 /* ==== ARMv7E-M DSP tile (same sums, so the same bytes) ====
  * The contraction widens its right operand into a panel per call, so the small tile goes right
- * (the panel) and the big K_h and V_h stream past it (transposed outputs). Q of the tile is made
- * for ALL heads in one call into Mt, whose head-h slot A.V then overwrites once the scores of head
- * h have used it (Qt is not needed). For Q and the output projection a tile of whole row triples
- * (6 rows) runs the 3x2 path (the tile as triples, W_q,h / W_o widened per tile), any other
- * tile streams W_q / W_o past a panel of the tile (measured: each the cheaper one there). */
+ * (the panel) and the big K_h and V_h stream past it (transposed outputs); a tile of
+ * TH_DFT_3X2_ROWS rows or more pays for widening K_h and V_h on the 3x2 path instead. Q of the
+ * tile is made for ALL heads in one call into Mt, whose head-h slot A.V then overwrites once the
+ * scores of head h have used it (Qt is not needed). For Q and the output projection a tile of
+ * whole row triples runs the 3x2 path (the tile as triples, W_q,h / W_o widened per tile), any
+ * other tile streams W_q / W_o past a panel of the tile (measured: each the cheaper one there). */
 static void th_dft_tile_dsp(const th_params *p, const void *const in[], const int8_t *K,
                             const int8_t *V, uint8_t *At, int8_t *Mt, int32_t s0, int32_t n,
                             int8_t *O) {
@@ -55,11 +64,16 @@ static void th_dft_tile_dsp(const th_params *p, const void *const in[], const in
   else if (!th_mm_i8_rowbias(Wq, (size_t)E, I, (size_t)E, HP, n, E, Bq, p->rq[0], Mt, 1, HP))
     th_mm_i8(I, (size_t)E, Wq, (size_t)E, n, HP, E, Bq, p->rq[0], Mt, HP, 1);
   for (h = 0; h < H; h++) {
-    th_mm_i8_panel(K + (size_t)h * S * P, (size_t)P, Mt + (size_t)h * P, (size_t)HP, S, n, P,
-                   p->rq[3], (int8_t *)At, 1, S);
+    const int wide = n >= TH_DFT_3X2_ROWS;
+    if (!wide || !th_mm_3x2(Mt + (size_t)h * P, 0, (size_t)HP, K + (size_t)h * S * P, (size_t)P, n,
+                            S, P, p->rq[3], (int8_t *)At, S))
+      th_mm_i8_panel(K + (size_t)h * S * P, (size_t)P, Mt + (size_t)h * P, (size_t)HP, S, n, P,
+                     p->rq[3], (int8_t *)At, 1, S);
     th_isoftmax_rows((const int8_t *)At, At, S, n, (size_t)S);
-    th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
-                 Mt + (size_t)h * P, 1, HP);
+    if (!wide || !th_mm_3x2(At, 1, (size_t)S, V + (size_t)h * P * S, (size_t)S, n, P, S, p->rq[4],
+                            Mt + (size_t)h * P, HP))
+      th_mm_i8_u8b(V + (size_t)h * P * S, (size_t)S, At, (size_t)S, P, n, S, p->rq[4],
+                   Mt + (size_t)h * P, 1, HP);
   }
   if (n % 3 == 0 || !th_mm_i8_rowbias((const int8_t *)in[7], (size_t)HP, Mt, (size_t)HP, E, n, HP,
                                       (const int16_t *)in[8], p->rq[5], O + (size_t)s0 * E, 1, E))
