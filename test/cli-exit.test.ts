@@ -5,6 +5,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { Progress } from '../src/harness/progress';
@@ -23,6 +24,13 @@ t.test('--version prints the package version; usage says the bin name', async (t
   t.same(Object.keys(pkg.bin), ['tinyhil']);
   t.match(h.stdout, /^Usage: tinyhil \[options\] \[command\]$/m);
   t.match(h.stdout, /--golden <ref>/);
+});
+
+t.test("the README's command: no options runs the example sweep on host-sim, from any folder", async (t) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'run-hil.js')], { encoding: 'utf8', cwd: os.tmpdir(), timeout: 120000 });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /^board host-sim: /m);
+  t.match(r.stdout, /\n128 of 128 points bit-exact\n/);
 });
 
 t.test('exit 0: every point bit-exact', async (t) => {
