@@ -161,11 +161,13 @@ void th_graph(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes
     int last = pass + 1 == repeat;
     for (i = 0; i < count; i++) {
       th_node_bind(&nodes[i], arena);
+      st = th_node_check(); /* in the list's total (dispatch), not in the node's counter */
       a = hal_counter();
-      st = th_node_exec(pc);
+      if (st == TH_OK) th_node_exec(pc);
       b = hal_counter();
       node_count[i] += b - a;
-      for (c = 0; c < (uint32_t)nodes[i].n_cores; c++) node_core[i][c] += pc[c];
+      if (st == TH_OK)
+        for (c = 0; c < (uint32_t)nodes[i].n_cores; c++) node_core[i][c] += pc[c];
       if (last || st != TH_OK) {
         /* CRC right after the node: a later node may reuse its memory. Not counted. */
         node_crc[i] = th_crc32(0, arena + nodes[i].out_off, nodes[i].out_len);

@@ -31,21 +31,25 @@ typedef struct {
   void *output;
   void *scratch;
   size_t scratch_bytes;
-  th_status status[TH_MAX_CORES];
 } run_job;
 
 static run_job job;
 
+static void job_ctx(const run_job *jb, int32_t core_id, th_ctx *ctx) {
+  ctx->core_id = core_id;
+  ctx->n_cores = jb->n_cores;
+  ctx->scratch = jb->scratch;
+  ctx->scratch_bytes = jb->scratch_bytes;
+  ctx->barrier = hal_barrier;
+  ctx->barrier_arg = 0;
+}
+
+/* One core's slice, inside the counters: th_node_exec ran th_kernel_check before they started. */
 static void run_core(int32_t core_id, void *arg) {
   run_job *jb = (run_job *)arg;
   th_ctx ctx;
   if (core_id < 0 || core_id >= jb->n_cores) return;
-  ctx.core_id = core_id;
-  ctx.n_cores = jb->n_cores;
-  ctx.scratch = jb->scratch;
-  ctx.scratch_bytes = jb->scratch_bytes;
-  ctx.barrier = hal_barrier;
-  ctx.barrier_arg = 0;
+  job_ctx(jb, core_id, &ctx);
 #ifdef TH_TEST_FAULT
   /* On the last core: with several, a worker faults while core 0 waits for it. */
   if (th_test_fault_armed && core_id == jb->n_cores - 1) {
@@ -54,7 +58,7 @@ static void run_core(int32_t core_id, void *arg) {
     hal_test_fault(kind); /* a deliberate fault "inside" the kernel (test builds only) */
   }
 #endif
-  jb->status[core_id] = th_kernel_run(jb->id, jb->params, jb->inputs, jb->output, &ctx);
+  th_kernel_exec(jb->id, jb->params, jb->inputs, jb->output, &ctx);
 }
 
 /* "RUN linear_qk: " (GRAPH: "GRAPH linear_qk: "; th_graph puts the node index in front). */
@@ -70,8 +74,8 @@ static int overlaps(uint64_t a, uint64_t la, uint64_t b, uint64_t lb) {
 }
 
 /* No memset or struct copy: this runs between the nodes of a GRAPH, inside its measured total
- * (a byte-loop memset costs hundreds of instructions on RV32). Only the first n_in inputs and
- * n_cores statuses are ever read, and run_core writes each status before it is read. */
+ * (a byte-loop memset costs hundreds of instructions on RV32). Only the first n_in inputs are
+ * ever read. */
 void th_node_bind(const th_node *nd, uint8_t *arena) {
   uint32_t i;
   job.id = nd->id;
@@ -83,16 +87,19 @@ void th_node_bind(const th_node *nd, uint8_t *arena) {
   job.scratch_bytes = nd->scr_len;
 }
 
-th_status th_node_exec(uint64_t per_core[TH_MAX_CORES]) {
-  th_status st = TH_OK;
+/* The same for every core_id, so core 0's context stands for all. */
+th_status th_node_check(void) {
+  th_ctx ctx;
+  job_ctx(&job, 0, &ctx);
+  return th_kernel_check(job.id, job.params, job.inputs, job.output, &ctx);
+}
+
+void th_node_exec(uint64_t per_core[TH_MAX_CORES]) {
   int32_t i;
   for (i = 0; i < TH_MAX_CORES; i++) per_core[i] = 0;
   th_fault_kernel = job.id; /* named by the FAULT frame if the kernel faults */
   hal_parallel(job.n_cores, run_core, &job, per_core);
   th_fault_kernel = -1;
-  for (i = 0; i < job.n_cores; i++)
-    if (st == TH_OK && job.status[i] != TH_OK) st = job.status[i];
-  return st;
 }
 
 int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_bytes, th_node *nd) {
@@ -306,21 +313,22 @@ void th_run(const uint8_t *p, uint32_t n, uint8_t *arena, uint32_t arena_bytes) 
   uint64_t t0, t1, sum[TH_MAX_CORES], pc[TH_MAX_CORES];
   uint64_t wait_sum[TH_MAX_CORES], wait[TH_MAX_CORES], crit_sum = 0, crit = 0;
   int waits = 1;
-  th_status st = TH_OK, s1;
+  th_status st;
   uint32_t i, k, crc, done = 0;
 
   if (th_run_check(TH_MSG_RUN, p, n, arena_bytes, &nd)) return;
   th_node_bind(&nd, arena);
+  st = th_node_check(); /* outside the counter; th_run_check has refused anything it would */
+  waits = st == TH_OK;   /* a run that never started reports no waits */
 
   memset(sum, 0, sizeof sum);
   memset(wait_sum, 0, sizeof wait_sum);
   hal_trigger(1);
   hal_timing(1);
   t0 = hal_counter();
-  for (k = 0; k < nd.repeat; k++) {
-    s1 = th_node_exec(pc);
+  for (k = 0; st == TH_OK && k < nd.repeat; k++) {
+    th_node_exec(pc);
     for (i = 0; i < (uint32_t)nd.n_cores; i++) sum[i] += pc[i];
-    if (st == TH_OK) st = s1;
     /* Barrier waits and critical path, where the board measures them (th_cluster.h). */
     if (waits && hal_parallel_waits(wait, &crit)) {
       for (i = 0; i < (uint32_t)nd.n_cores; i++) wait_sum[i] += wait[i];

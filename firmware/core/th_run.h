@@ -21,9 +21,11 @@ typedef struct {
 int th_run_check(uint8_t type, const uint8_t *p, uint32_t n, uint32_t arena_bytes, th_node *nd);
 /* Points the kernel job at a checked node's regions; *nd must stay in place until the node ran. */
 void th_node_bind(const th_node *nd, uint8_t *arena);
-/* Runs the bound node once on its cores; per_core[i] gets core i's counter delta. Returns the
- * first core's non-OK th_status, else TH_OK. */
-th_status th_node_exec(uint64_t per_core[TH_MAX_CORES]);
+/* The kernel library's own checks of the bound node (th_kernel_check), made before a counter
+ * starts so that counters hold the kernel alone; TH_OK or the library's status. */
+th_status th_node_check(void);
+/* Runs the bound, checked node once on its cores; per_core[i] gets core i's counter delta. */
+void th_node_exec(uint64_t per_core[TH_MAX_CORES]);
 
 /* Checks the RUN payload p[0..n) against the arena and runs it; builds the reply (or ERROR)
  * in th_out. */

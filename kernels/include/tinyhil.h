@@ -133,6 +133,14 @@ uint64_t th_kernel_macs(int32_t id, const th_shape *s);
  * nothing is written. gelu accepts any int32 consts (its math is exact for all). */
 th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs[],
                         void *output, const th_ctx *ctx);
+/* th_kernel_run in two halves: th_kernel_check makes every check of th_kernel_run (same
+ * statuses) and runs nothing; th_kernel_exec runs without checking, and only with arguments
+ * th_kernel_check accepted (any core_id of that n_cores). The firmware checks before its
+ * counters start, so a RUN's counter holds the kernel and not its validation. */
+th_status th_kernel_check(int32_t id, const th_params *p, const void *const inputs[],
+                          void *output, const th_ctx *ctx);
+void th_kernel_exec(int32_t id, const th_params *p, const void *const inputs[], void *output,
+                    const th_ctx *ctx);
 
 /* Helpers shared by kernels and tests. */
 static inline size_t th_dtype_size(th_dtype t) { return t == TH_I16 ? 2u : 1u; }

@@ -110,8 +110,8 @@ uint64_t th_kernel_macs(int32_t id, const th_shape *s) {
   return th_entry_of(id)->macs(s);
 }
 
-th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs[],
-                        void *output, const th_ctx *ctx) {
+th_status th_kernel_check(int32_t id, const th_params *p, const void *const inputs[],
+                          void *output, const th_ctx *ctx) {
   const th_entry *e = th_entry_of(id);
   th_status st;
   size_t need;
@@ -130,6 +130,17 @@ th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs
   if (need == SIZE_MAX) return TH_ERR_SHAPE;
   if (ctx->scratch_bytes < need) return TH_ERR_SCRATCH;
   if (need > 0 && !ctx->scratch) return TH_ERR_ARG;
-  e->fn(p, inputs, output, ctx);
   return TH_OK;
+}
+
+void th_kernel_exec(int32_t id, const th_params *p, const void *const inputs[], void *output,
+                    const th_ctx *ctx) {
+  if (id >= 0 && id < TH_K_COUNT) th_table[id]->fn(p, inputs, output, ctx);
+}
+
+th_status th_kernel_run(int32_t id, const th_params *p, const void *const inputs[],
+                        void *output, const th_ctx *ctx) {
+  const th_status st = th_kernel_check(id, p, inputs, output, ctx);
+  if (st == TH_OK) th_kernel_exec(id, p, inputs, output, ctx);
+  return st;
 }
