@@ -259,7 +259,25 @@ static void arg_checks(void) {
     CHECK(th_kernel_find(names[id]) == id, "th_kernel_find(%s)", names[id]);
     CHECK(strcmp(th_kernel_get(id)->name, names[id]) == 0, "name of %d", id);
     CHECK(th_kernel_run(id, &p, in, out, &ctx) == TH_OK, "%s small run", names[id]);
+    { /* the two halves give what the whole does */
+      uint8_t out2[sizeof out];
+      memset(out2, 0x5A, sizeof out2);
+      CHECK(th_kernel_check(id, &p, in, out2, &ctx) == TH_OK, "%s check", names[id]);
+      CHECK(out2[0] == 0x5A, "%s: th_kernel_check writes nothing", names[id]);
+      th_kernel_exec(id, &p, in, out2, &ctx);
+      th_kernel_run(id, &p, in, out, &ctx);
+      CHECK(th_kernel_sizes(id, &p.shape, counts, &out_n) == TH_OK && out_n <= sizeof out &&
+                memcmp(out, out2, out_n * th_dtype_size(th_kernel_get(id)->output_type)) == 0,
+            "%s: th_kernel_exec == th_kernel_run", names[id]);
+    }
   }
+  CHECK(th_kernel_check(TH_K_COUNT, &p, in, out, &ctx) == TH_ERR_ARG, "check: bad id");
+  p.rq[0].div = 32;
+  CHECK(th_kernel_check(0, &p, in, out, &ctx) == TH_ERR_RQ, "check: div 32");
+  p.rq[0].div = 16;
+  ctx.scratch_bytes = 0;
+  CHECK(th_kernel_check(TH_K_MHSA, &p, in, out, &ctx) == TH_ERR_SCRATCH, "check: scratch");
+  ctx.scratch_bytes = sizeof scratch;
   CHECK(th_kernel_run(TH_K_COUNT, &p, in, out, &ctx) == TH_ERR_ARG, "bad id");
   CHECK(th_kernel_run(-1, &p, in, out, &ctx) == TH_ERR_ARG, "id -1");
   CHECK(th_kernel_run(0, NULL, in, out, &ctx) == TH_ERR_ARG, "null params");
