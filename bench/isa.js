@@ -92,7 +92,7 @@ function whyMissedArm(kernel, s) {
       `plus ~3.3 per output (SMMUL, SSAT, STRB, the tile's LDM of sums and entry) = ` +
       `${((2 / 3) * (Math.ceil(k / 2) * 2 / k) + 3.33 / k).toFixed(2)} per MAC at k = ${k}; ` +
       `${over > 0 ? `${m} rows / ${n} columns, not multiples of 3 / 2, recompute an overlapping triple / tile (+${(100 * over).toFixed(0)}%); ` : ''}` +
-      `widening both operands once (~1 instruction per byte) and ~1300 instructions of per-run dispatch weigh on ${KERNELS[kernel].macs(s)} MACs`;
+      `widening both operands once (~1 instruction per byte) and a fixed ~450-800 instructions per run (counter reads, partition, the kernel's set-up; a 1-element run costs that much) weigh on ${KERNELS[kernel].macs(s)} MACs`;
   }
   if (kernel === 'qk_softmax') {
     return `each score costs ~9.5 (n = 81) to ~12 (n = 37) instructions of integer softmax (max by SSUB8/SEL, sum by a pair table, ` +
