@@ -122,6 +122,10 @@ t.test('board and relay killed and restarted mid-sweep on a noisy line', { skip 
       // The board dies with a RUN on its way (arena loaded); a new one starts on another pty a moment later.
       boardKilled = true;
       const old = sim;
+      // The stable name goes with the board, as udev removes a by-id link on unplug: left in place,
+      // it would name a pty number the kernel may hand to another suite's board (the relay then
+      // reopened a qemu-m7 running in the other tap job and wrote into its link).
+      fs.rmSync(boardLink, { force: true });
       process.kill(old.pid, 'SIGKILL');
       chaos.push((async () => {
         await old.exited;
