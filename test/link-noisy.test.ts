@@ -74,6 +74,9 @@ t.test('every kernel on odd shapes through 1% flips + 0.2% drops + 0.2% dups', {
   const secs = (Date.now() - t0) / 1000;
   checkAllVerified(t, results, points.length);
   checkAccepted(t, seen);
+  // Closed before the relay stops: a link left reopening the dead relay's pty path could open a pty
+  // the kernel has given to another suite's board by then.
+  await board.close();
   stopped = true;
   const stats = await relay.stop();
   const f = injected(stats);
@@ -156,4 +159,8 @@ t.test('board and relay killed and restarted mid-sweep on a noisy line', { skip 
   t.ok(board.client.stats.reopens >= 1, `the host reopened its link (${board.client.stats.reopens})`);
   t.ok(board.runRetries >= 2, `interrupted points were run again (${board.runRetries} whole-run retries)`);
   t.comment(`client: ${JSON.stringify(board.client.stats)}`);
+  // Nothing reopens a path of a process about to stop (see above): the board closes, the relay's
+  // board link goes before the host-sims stop.
+  await board.close();
+  fs.rmSync(boardLink, { force: true });
 });

@@ -78,4 +78,8 @@ t.test('pool over two ser2net-exported host-sims; one dies; results resume; repo
   t.match(md, /^12 of 12 points bit-exact$/m);
   t.match(md, /\| mhsa_dft \| host-sim \| mhsa_dft \| 16 \| 16 \| 8 \| 2 \| 4 \| 1 \| ✓ \| [\d,]+ \| ns \(host\) \|/);
   fs.rmSync(file);
+  // The boards close, then ser2net stops, before any host-sim does: nothing is left to reopen a pty
+  // path whose number the kernel may give to another suite's board.
+  for (const b of boards) await b.board.close().catch(() => {});
+  for (const e of exports) await e.stop();
 });
