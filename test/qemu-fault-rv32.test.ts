@@ -5,26 +5,15 @@
 // Division by zero does not trap on RISC-V: TEST_FAULT refuses that kind with the reason.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { firmwarePath, qemuUnavailable, which } from '../src/board/qemu';
 import { openBoard } from '../src/board/open';
 import { KERNELS, compare, runGolden } from '../src/golden';
 import { generateInputs, tensorBytes } from '../src/gen';
 import { BoardError, BoardFaultError } from '../src/protocol/errors';
+import { testFaultElf } from './lib/testFault';
 
-const ROOT = path.resolve(__dirname, '..');
-const ELF = firmwarePath('qemu-rv32', 'firmware', '-testfault');
+const { elf: ELF, why } = testFaultElf('qemu-rv32');
 const NM = 'riscv64-unknown-elf-nm';
 
-function ensureElf(): string | null {
-  const why = qemuUnavailable('qemu-rv32', firmwarePath('qemu-rv32'));
-  if (why) return why;
-  if (fs.existsSync(ELF)) return null;
-  if (!which('riscv64-unknown-elf-gcc')) return 'riscv64-unknown-elf-gcc is not installed (the TEST_FAULT firmware cannot be built)';
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-firmware.js'), '--board', 'qemu-rv32', '--test-fault'], { encoding: 'utf8' });
-  return r.status === 0 && fs.existsSync(ELF) ? null : `building the TEST_FAULT firmware failed: ${r.stdout}${r.stderr}`;
-}
 
 /** [start, end) of a symbol in the ELF (nm -S). */
 function symbolRange(name: string): [number, number] {
@@ -35,7 +24,6 @@ function symbolRange(name: string): [number, number] {
   return [start, start + (m[2] ? parseInt(m[2], 16) : 0)];
 }
 
-const why = ensureElf();
 const shape = { S: 9, E: 12, P: 5, H: 2 };
 const inputs = generateInputs('linear_qk', shape, 7);
 const rq = KERNELS.linear_qk.defaultRq;

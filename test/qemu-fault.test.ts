@@ -7,23 +7,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { firmwarePath, qemuUnavailable, startQemuBoard, which } from '../src/board/qemu';
+import { startQemuBoard } from '../src/board/qemu';
 import { openBoard } from '../src/board/open';
 import { KERNELS, compare, runGolden } from '../src/golden';
 import { generateInputs, tensorBytes } from '../src/gen';
 import { BoardFaultError } from '../src/protocol/errors';
+import { testFaultElf } from './lib/testFault';
 
 const ROOT = path.resolve(__dirname, '..');
-const ELF = firmwarePath('qemu-m4', 'firmware', '-testfault');
+const { elf: ELF, why } = testFaultElf('qemu-m4');
 
-function ensureElf(): string | null {
-  const why = qemuUnavailable('qemu-m4', firmwarePath('qemu-m4'));
-  if (why) return why;
-  if (fs.existsSync(ELF)) return null;
-  if (!which('arm-none-eabi-gcc')) return 'arm-none-eabi-gcc is not installed (the TEST_FAULT firmware cannot be built)';
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-firmware.js'), '--board', 'qemu-m4', '--test-fault'], { encoding: 'utf8' });
-  return r.status === 0 && fs.existsSync(ELF) ? null : `building the TEST_FAULT firmware failed: ${r.stdout}${r.stderr}`;
-}
 
 /** Address of a linker symbol. */
 function symbol(name: string): number {
@@ -42,7 +35,6 @@ function symbolRange(name: string): [number, number] {
   return [start, start + parseInt(m[2], 16)];
 }
 
-const why = ensureElf();
 const shape = { S: 8, E: 12, P: 5, H: 2 };
 const inputs = generateInputs('linear_qk', shape, 5);
 const rq = KERNELS.linear_qk.defaultRq;
